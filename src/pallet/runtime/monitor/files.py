@@ -1,0 +1,148 @@
+"""The files a monitor keeps in its container directory, and reading them back.
+
+monitor.pid   "PID STARTTIME" of the monitor (STARTTIME from /proc/PID/stat, against reuse)
+pidfile       the container's init pid, written by the runtime (--pid-file)
+started       JSON {pid, started_at, restart_count} after each successful start
+exit          JSON {code, finished_at, oom, restart_count, error} after each exit
+ctl           FIFO: the CLI writes "stop\\n" so that no restart follows the next exit
+attach        unix socket: stdout/stderr frames out, stdin/resize frames in
+console.sock  unix socket the runtime hands the pty master to (terminal containers)
+ctr.log       the container's output in podman's k8s-file format
+monitor.log   the monitor's own diagnostics
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "ATTACH",
+    "CONSOLE",
+    "CTL",
+    "EXIT",
+    "LOG",
+    "MONITOR_LOG",
+    "MONITOR_PID",
+    "PIDFILE",
+    "STARTED",
+    "ExitStatus",
+    "monitor_alive",
+    "now_rfc3339",
+    "pid_starttime",
+    "read_exit",
+    "read_json",
+    "request_stop",
+    "write_json",
+]
+
+MONITOR_PID = "monitor.pid"
+PIDFILE = "pidfile"
+STARTED = "started"
+EXIT = "exit"
+CTL = "ctl"
+ATTACH = "attach"
+CONSOLE = "console.sock"
+LOG = "ctr.log"
+MONITOR_LOG = "monitor.log"
+
+
+@dataclass(frozen=True, slots=True)
+class ExitStatus:
+    """How the container's process last ended."""
+
+    code: int
+    finished_at: str
+    oom: bool = False
+    restart_count: int = 0
+    error: str = ""
+
+
+def now_rfc3339(ns: int | None = None) -> str:
+    """UTC time with nanoseconds: ``2024-05-01T12:00:00.123456789Z``."""
+    ns = time.time_ns() if ns is None else ns
+    sec, frac = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{frac:09d}Z"
+
+
+def write_json(path: str, obj: dict[str, Any]) -> None:
+    """Write ``obj`` to ``path`` atomically (temp file + rename)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh)
+    os.replace(tmp, path)
+
+
+def read_json(path: str) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or None if there is none."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            obj = json.load(fh)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def read_exit(container_dir: str) -> ExitStatus | None:
+    """The last exit the monitor recorded, or None if the process has not exited."""
+    obj = read_json(os.path.join(container_dir, EXIT))
+    if obj is None:
+        return None
+    return ExitStatus(
+        code=int(obj.get("code", -1)),
+        finished_at=str(obj.get("finished_at", "")),
+        oom=bool(obj.get("oom")),
+        restart_count=int(obj.get("restart_count", 0)),
+        error=str(obj.get("error", "")),
+    )
+
+
+def pid_starttime(pid: int) -> str:
+    """Field 22 of /proc/PID/stat (boot-relative start time), '' if the pid does not exist."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+    return stat.rsplit(b")", 1)[1].split()[19].decode()
+
+
+def monitor_alive(container_dir: str) -> bool:
+    """Whether the container's monitor is still running (pid file + liveness + start time)."""
+    try:
+        with open(os.path.join(container_dir, MONITOR_PID), encoding="ascii") as fh:
+            pid_s, _, start = fh.read().strip().partition(" ")
+    except FileNotFoundError:
+        return False
+    if not pid_s.isdigit():
+        return False
+    now = pid_starttime(int(pid_s))
+    if not now or (start and now != start):
+        return False
+    try:
+        with open(f"/proc/{pid_s}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in (b"Z", b"X")
+
+
+def request_stop(container_dir: str) -> bool:
+    """Tell the monitor not to restart the process after its next exit (``stop``, ``rm``).
+
+    Returns False when no monitor is listening. Call it before signalling the container.
+    """
+    try:
+        fd = os.open(os.path.join(container_dir, CTL), os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:  # ENXIO: no reader; ENOENT: no monitor was ever here
+        return False
+    try:
+        os.write(fd, b"stop\n")
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True

@@ -1,0 +1,65 @@
+"""What a monitor is told when it is spawned, and the restart policy it applies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pallet.errors import InvalidArgument
+from pallet.runtime.driver import OCIRuntime
+
+__all__ = ["MonitorOptions", "RestartPolicy", "parse_restart"]
+
+
+@dataclass(frozen=True, slots=True)
+class RestartPolicy:
+    """``no``, ``on-failure`` (at most ``max_retries`` restarts, 0: no limit), ``always``,
+    ``unless-stopped``."""
+
+    name: str = "no"
+    max_retries: int = 0
+
+    def should_restart(self, code: int, restarts: int, stop_requested: bool) -> bool:
+        """Whether the monitor starts the process again after it exited with ``code``."""
+        if stop_requested or self.name == "no":
+            return False
+        if self.name == "on-failure":
+            return code != 0 and (self.max_retries == 0 or restarts < self.max_retries)
+        return True
+
+
+def parse_restart(text: str) -> RestartPolicy:
+    """Parse ``--restart`` (``no``, ``on-failure[:N]``, ``always``, ``unless-stopped``)."""
+    name, _, count = (text or "no").partition(":")
+    if name not in ("no", "on-failure", "always", "unless-stopped"):
+        raise InvalidArgument(f"invalid restart policy {text!r}")
+    if count and name != "on-failure":
+        raise InvalidArgument(f"invalid restart policy {text!r}: only on-failure takes a count")
+    if count and (not count.isdigit()):
+        raise InvalidArgument(f"invalid restart policy {text!r}: bad retry count")
+    return RestartPolicy(name, int(count or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorOptions:
+    """How the monitor runs one container.
+
+    ``container_dir`` is where the monitor keeps its files (see ``monitor.files``) and its
+    working directory; ``bundle`` holds config.json. ``stdin`` keeps the container's stdin
+    open for attach clients (``-i``); ``attach`` keeps output from the start for the first
+    client (``run`` without ``-d``). ``cleanup`` runs in the monitor after the final exit
+    (``--rm``: unmount the rootfs, delete the runtime state, remove the directories); it runs
+    in a fork of the caller, so any callable works.
+    """
+
+    container_id: str
+    container_dir: str
+    bundle: str
+    runtime: OCIRuntime
+    terminal: bool = False
+    stdin: bool = False
+    attach: bool = False
+    restart: RestartPolicy = RestartPolicy()
+    cleanup: Callable[[], None] | None = None
+    log_path: str = ""
+    delete_on_exit: bool = True

@@ -1,0 +1,177 @@
+"""A container's root filesystem: an overlay of the image's layers under a private upper dir.
+
+mount(2) is called through ctypes (spawning /bin/mount costs more than the whole mount); if
+that is unavailable the ``mount`` command is the fallback. Overlay's mount data must fit in one
+page, so with many layers the lowerdirs are given relative to their common parent directory,
+and the mount is made from that directory (with ``fchdir``) — the trick podman's ``l/`` links
+serve.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from pallet.errors import RuntimeFailure
+
+__all__ = ["EMPTY_LOWER", "is_mounted", "mount_overlay", "unmount"]
+
+#: Name of the empty directory used as the only lowerdir of an image without layers.
+EMPTY_LOWER = "empty"
+_MNT_DETACH = 2
+_PAGE = os.sysconf("SC_PAGESIZE") if hasattr(os, "sysconf") else 4096
+
+_libc: object | None = None
+
+
+def _syscalls() -> object | None:
+    global _libc
+    if _libc is None:
+        try:
+            import ctypes
+
+            lib = ctypes.CDLL(None, use_errno=True)
+            lib.mount.argtypes = [
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.c_ulong,
+                ctypes.c_char_p,
+            ]
+            lib.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+            _libc = lib
+        except (OSError, AttributeError):  # pragma: no cover - no libc via ctypes
+            _libc = False
+    return _libc or None
+
+
+def _errno() -> int:
+    import ctypes
+
+    return ctypes.get_errno()
+
+
+def _mount(source: str, target: str, fstype: str, data: str) -> None:
+    lib = _syscalls()
+    if lib is not None:
+        rc = lib.mount(
+            source.encode(),
+            target.encode(),
+            fstype.encode(),
+            0,  # type: ignore[attr-defined]
+            data.encode(),
+        )
+        if rc == 0:
+            return
+        err = _errno()
+        raise RuntimeFailure(f"mount {fstype} on {target}: {os.strerror(err)} ({data[:200]})")
+    from pallet.runtime.driver import _read_all, find_binary, spawn, wait_status
+
+    binary = find_binary("mount") or "/bin/mount"
+    r, w = os.pipe()
+    pid = spawn([binary, "-t", fstype, "-o", data, source, target], (0, w, w))
+    os.close(w)
+    out = _read_all(r)
+    if wait_status(pid) != 0:
+        raise RuntimeFailure(f"mount {fstype} on {target}: {out.decode(errors='replace')}")
+
+
+def _common_parent(paths: Sequence[str]) -> str:
+    parent = os.path.commonpath([os.path.dirname(p) for p in paths])
+    return parent if parent != "/" else ""
+
+
+def _escape(path: str) -> str:
+    # overlay splits lowerdir on ':' and option values on ','
+    return path.replace("\\", "\\\\").replace(":", "\\:").replace(",", "\\,")
+
+
+def mount_overlay(lowers: Sequence[str], upper: str, work: str, target: str) -> None:
+    """Mount an overlay at ``target``: ``lowers`` top-most first (overlay's order), writes go
+    to ``upper`` (``work`` is overlay's scratch dir on the same filesystem).
+
+    An image with no layers passes no lowers: an empty directory next to ``upper`` is used,
+    since overlay needs at least one lowerdir.
+    """
+    for d in (upper, work, target):
+        os.makedirs(d, exist_ok=True)
+    lowers = [os.path.abspath(p) for p in lowers]
+    if not lowers:
+        empty = os.path.join(os.path.dirname(os.path.abspath(upper)), EMPTY_LOWER)
+        os.makedirs(empty, exist_ok=True)
+        lowers = [empty]
+    upper, work = os.path.abspath(upper), os.path.abspath(work)
+    data = (
+        f"lowerdir={':'.join(map(_escape, lowers))},upperdir={_escape(upper)},"
+        f"workdir={_escape(work)}"
+    )
+    if len(data) < _PAGE - 1:
+        _mount("overlay", os.path.abspath(target), "overlay", data)
+        return
+    parent = _common_parent(lowers)
+    if not parent:
+        raise RuntimeFailure(f"overlay options too long for {len(lowers)} layers")
+    rel = [os.path.relpath(p, parent) for p in lowers]
+    data = (
+        f"lowerdir={':'.join(map(_escape, rel))},upperdir={_escape(upper)},workdir={_escape(work)}"
+    )
+    if len(data) >= _PAGE - 1:
+        raise RuntimeFailure(f"overlay options too long for {len(lowers)} layers")
+    # Relative lowerdirs resolve against the mounting process's cwd; a forked child does the
+    # mount so that the caller's cwd (and its threads') never changes.
+    target = os.path.abspath(target)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 0
+        try:
+            os.chdir(parent)
+            _mount("overlay", target, "overlay", data)
+        except BaseException as exc:
+            os.write(2, f"{exc}\n".encode())
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeFailure(f"mount overlay on {target} with {len(lowers)} layers failed")
+
+
+def is_mounted(target: str) -> bool:
+    """Whether ``target`` is a mount point in this mount namespace."""
+    target = os.path.abspath(target)
+    with open("/proc/self/mountinfo", "rb") as fh:
+        for line in fh:
+            fields = line.split(b" ", 5)
+            if len(fields) > 4 and _unescape(fields[4]) == target:
+                return True
+    return False
+
+
+def _unescape(raw: bytes) -> str:
+    text = raw.decode(errors="surrogateescape")
+    if "\\" not in text:
+        return text
+    return (
+        text.replace("\\040", " ")
+        .replace("\\011", "\t")
+        .replace("\\012", "\n")
+        .replace("\\134", "\\")
+    )
+
+
+def unmount(target: str) -> None:
+    """Unmount ``target`` if it is mounted; fall back to a lazy detach if it is busy."""
+    lib = _syscalls()
+    path = os.path.abspath(target).encode()
+    if lib is not None:
+        for flags in (0, _MNT_DETACH):
+            if lib.umount2(path, flags) == 0:  # type: ignore[attr-defined]
+                return
+            err = _errno()
+            if err in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
+                return
+        raise RuntimeFailure(f"unmount {target}: {os.strerror(err)}")
+    from pallet.runtime.driver import find_binary, spawn, wait_status
+
+    binary = find_binary("umount") or "/bin/umount"
+    if is_mounted(target) and wait_status(spawn([binary, target], (0, 1, 2))) != 0:
+        wait_status(spawn([binary, "-l", target], (0, 1, 2)))
