@@ -1,0 +1,1 @@
+"""Use cases: the only writer of state. Every front door (CLI, REST, Python API) calls these."""

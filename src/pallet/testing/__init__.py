@@ -1,0 +1,1 @@
+"""Helpers for tests (pallet's and users'): throwaway roots, base images, local registries."""
