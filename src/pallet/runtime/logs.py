@@ -69,6 +69,7 @@ def _records(
     fh_read: Callable[[], bytes], follow: bool, alive: Callable[[], bool], wait: Callable[[], None]
 ) -> Iterator[LogRecord]:
     pending: dict[str, list[bytes]] = {}
+    started: dict[str, str] = {}
     buf = b""
     while True:
         chunk = fh_read()
@@ -81,13 +82,15 @@ def _records(
                     continue
                 if rec.partial:
                     pending.setdefault(rec.stream, []).append(rec.text)
+                    started.setdefault(rec.stream, rec.time)
                     continue
                 head = pending.pop(rec.stream, [])
-                yield LogRecord(rec.time, rec.stream, b"".join([*head, rec.text]))
+                when = started.pop(rec.stream, rec.time)
+                yield LogRecord(when, rec.stream, b"".join([*head, rec.text]))
             continue
         if not follow or not alive():
             for stream, head in pending.items():
-                yield LogRecord("", stream, b"".join(head), partial=True)
+                yield LogRecord(started[stream], stream, b"".join(head), partial=True)
             return
         wait()
 

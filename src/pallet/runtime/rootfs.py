@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from pallet.errors import RuntimeFailure
 
@@ -21,10 +22,10 @@ EMPTY_LOWER = "empty"
 _MNT_DETACH = 2
 _PAGE = os.sysconf("SC_PAGESIZE") if hasattr(os, "sysconf") else 4096
 
-_libc: object | None = None
+_libc: Any = None
 
 
-def _syscalls() -> object | None:
+def _syscalls() -> Any:
     global _libc
     if _libc is None:
         try:
@@ -58,7 +59,7 @@ def _mount(source: str, target: str, fstype: str, data: str) -> None:
             source.encode(),
             target.encode(),
             fstype.encode(),
-            0,  # type: ignore[attr-defined]
+            0,
             data.encode(),
         )
         if rc == 0:
@@ -164,7 +165,7 @@ def unmount(target: str) -> None:
     path = os.path.abspath(target).encode()
     if lib is not None:
         for flags in (0, _MNT_DETACH):
-            if lib.umount2(path, flags) == 0:  # type: ignore[attr-defined]
+            if lib.umount2(path, flags) == 0:
                 return
             err = _errno()
             if err in (22, 2):  # EINVAL: not a mount point; ENOENT: gone

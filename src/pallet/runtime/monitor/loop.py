@@ -398,7 +398,12 @@ class Monitor:
 
     def _finish(self) -> None:
         self.log.close()
-        if self.server is not None and self.o.attach and not self.server.ever_connected:
+        if (
+            self.server is not None
+            and self.pid
+            and not self.server.ever_connected
+            and self.o.attach
+        ):
             # ``run`` attaches right after spawn() returns: give it the output and the exit
             deadline = time.monotonic() + 5.0
             while not self.server.ever_connected and time.monotonic() < deadline:
