@@ -98,8 +98,11 @@ class FaultProxy:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     resp = conn.getresponse()
                     data = resp.read()
-                    out_headers = [(k, v) for k, v in resp.getheaders()
-                                   if k.lower() not in _HOP and k.lower() != "content-length"]
+                    out_headers = [
+                        (k, v)
+                        for k, v in resp.getheaders()
+                        if k.lower() not in _HOP and k.lower() != "content-length"
+                    ]
                 finally:
                     conn.close()
                 blob = resp.status in (200, 206) and len(data) > 1
@@ -126,7 +129,9 @@ class FaultProxy:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -142,6 +147,10 @@ class FaultProxy:
     def __enter__(self) -> FaultProxy:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -47,8 +47,13 @@ def _run(*args: str, cwd: Path) -> None:
 class LocalRegistry:
     """One distribution registry process and its files."""
 
-    def __init__(self, *, tls: bool = False, auth: tuple[str, str] | None = None,
-                 startup_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        *,
+        tls: bool = False,
+        auth: tuple[str, str] | None = None,
+        startup_timeout: float = 20.0,
+    ) -> None:
         self.tls = tls
         self.auth = auth
         self.startup_timeout = startup_timeout
@@ -80,14 +85,59 @@ class LocalRegistry:
     def _make_pki(self) -> None:
         pki = self.workdir / "pki"
         pki.mkdir()
-        _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=pallet-test-CA", "-keyout", "ca.key", "-out", "ca.crt", cwd=pki)
-        _run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-             "-keyout", "server.key", "-out", "server.csr", cwd=pki)
+        _run(
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pallet-test-CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            cwd=pki,
+        )
+        _run(
+            "openssl",
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            cwd=pki,
+        )
         (pki / "ext.cnf").write_text(
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
-        _run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt", cwd=pki)
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+        )
+        _run(
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "server.crt",
+            cwd=pki,
+        )
 
     def _config(self) -> str:
         lines = [
@@ -102,8 +152,9 @@ class LocalRegistry:
             http_ += f", tls: {{certificate: {pki / 'server.crt'}, key: {pki / 'server.key'}}}"
         lines.append(http_ + "}")
         if self.auth:
-            lines.append(f"auth: {{htpasswd: {{realm: pallet-test, path: "
-                         f"{self.workdir / 'htpasswd'}}}}}")
+            lines.append(
+                f"auth: {{htpasswd: {{realm: pallet-test, path: {self.workdir / 'htpasswd'}}}}}"
+            )
         return "\n".join(lines) + "\n"
 
     def start(self) -> LocalRegistry:
@@ -122,8 +173,12 @@ class LocalRegistry:
             config = self.workdir / "config.yml"
             config.write_text(self._config())
             log = open(self.workdir / "log", "ab")  # noqa: SIM115 - owned by the child
-            self._proc = subprocess.Popen([BINARY, "serve", str(config)], stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+            self._proc = subprocess.Popen(
+                [BINARY, "serve", str(config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             log.close()
             if self._wait_ready():
                 return self
@@ -173,6 +228,10 @@ class LocalRegistry:
     def __enter__(self) -> LocalRegistry:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

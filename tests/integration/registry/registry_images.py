@@ -10,6 +10,7 @@ import shutil
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from pallet.oci import mediatypes as mt
@@ -27,6 +28,7 @@ def busybox_tar(extra: bytes = b"") -> bytes:
     """An uncompressed rootfs tar: the host's static busybox plus /etc/passwd."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+
         def add(name: str, data: bytes, mode: int = 0o644) -> None:
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), mode, 0
@@ -37,7 +39,7 @@ def busybox_tar(extra: bytes = b"") -> bytes:
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0
             tar.addfile(info)
         path = shutil.which("busybox")
-        add("bin/busybox", open(path, "rb").read() if path else b"#!fake\n", 0o755)
+        add("bin/busybox", Path(path).read_bytes() if path else b"#!fake\n", 0o755)
         add("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n")
         if extra:
             add("etc/extra", extra)
@@ -65,11 +67,17 @@ class MemLayer:
 class MemImage:
     """An Image held in memory."""
 
-    def __init__(self, layers: Sequence[MemLayer], arch: str = "amd64",
-                 docker: bool = False, variant: str = "") -> None:
+    def __init__(
+        self,
+        layers: Sequence[MemLayer],
+        arch: str = "amd64",
+        docker: bool = False,
+        variant: str = "",
+    ) -> None:
         self._layers = list(layers)
         cfg: dict[str, object] = {
-            "architecture": arch, "os": "linux",
+            "architecture": arch,
+            "os": "linux",
             "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]},
             "rootfs": {"type": "layers", "diff_ids": [la.diff for la in layers]},
         }
@@ -79,9 +87,13 @@ class MemImage:
         mtype = mt.DOCKER_MANIFEST if docker else mt.OCI_MANIFEST
         ctype = mt.DOCKER_CONFIG if docker else mt.OCI_CONFIG
         man = {
-            "schemaVersion": 2, "mediaType": mtype,
-            "config": {"mediaType": ctype, "digest": sha(self.config_bytes),
-                       "size": len(self.config_bytes)},
+            "schemaVersion": 2,
+            "mediaType": mtype,
+            "config": {
+                "mediaType": ctype,
+                "digest": sha(self.config_bytes),
+                "size": len(self.config_bytes),
+            },
             "layers": [la.descriptor.to_json() for la in layers],
         }
         self.manifest_bytes = json.dumps(man, indent=2).encode()
@@ -115,9 +127,19 @@ class MemIndex:
 
     def __init__(self, images: Sequence[MemImage]) -> None:
         self.images = {img.digest: img for img in images}
-        idx = {"schemaVersion": 2, "mediaType": mt.OCI_INDEX, "manifests": [
-            {"mediaType": mt.OCI_MANIFEST, "digest": img.digest, "size": len(img.manifest_bytes),
-             "platform": img.platform.to_json()} for img in images]}
+        idx = {
+            "schemaVersion": 2,
+            "mediaType": mt.OCI_INDEX,
+            "manifests": [
+                {
+                    "mediaType": mt.OCI_MANIFEST,
+                    "digest": img.digest,
+                    "size": len(img.manifest_bytes),
+                    "platform": img.platform.to_json(),
+                }
+                for img in images
+            ],
+        }
         self.index_bytes = json.dumps(idx).encode()
         self.index = Index.from_bytes(self.index_bytes)
 

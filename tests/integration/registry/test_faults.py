@@ -25,8 +25,13 @@ def proxy(plain_registry: LocalRegistry) -> Iterator[FaultProxy]:
 
 
 def _opts(tmp_path: Path, **kw: object) -> RegistryOptions:
-    return RegistryOptions(tls_verify=False, registries_conf=RegistriesConf(), backoff=0.01,
-                           auth_file=str(tmp_path / "none.json"), **kw)  # type: ignore[arg-type]
+    return RegistryOptions(
+        tls_verify=False,
+        registries_conf=RegistriesConf(),
+        backoff=0.01,
+        auth_file=str(tmp_path / "none.json"),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def _pushed(proxy: FaultProxy, tmp_path: Path, name: str) -> Reference:

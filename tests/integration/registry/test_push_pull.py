@@ -52,14 +52,24 @@ class Recorder:
 
 
 def plain_opts(tmp_path: Path, **kw: object) -> RegistryOptions:
-    return RegistryOptions(tls_verify=False, registries_conf=RegistriesConf(),
-                           auth_file=str(tmp_path / "none.json"), backoff=0.01, **kw)  # type: ignore[arg-type]
+    return RegistryOptions(
+        tls_verify=False,
+        registries_conf=RegistriesConf(),
+        auth_file=str(tmp_path / "none.json"),
+        backoff=0.01,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def tls_opts(reg: LocalRegistry, tmp_path: Path, **kw: object) -> RegistryOptions:
-    return RegistryOptions(certs_dir=str(reg.certs_dir), credentials=(USER, PASSWORD),
-                           registries_conf=RegistriesConf(), backoff=0.01,
-                           auth_file=str(tmp_path / "none.json"), **kw)  # type: ignore[arg-type]
+    return RegistryOptions(
+        certs_dir=str(reg.certs_dir),
+        credentials=(USER, PASSWORD),
+        registries_conf=RegistriesConf(),
+        backoff=0.01,
+        auth_file=str(tmp_path / "none.json"),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_push_then_pull_round_trip(plain_registry: LocalRegistry, tmp_path: Path) -> None:
@@ -152,7 +162,7 @@ def test_missing_tag_and_unknown_repo(plain_registry: LocalRegistry, tmp_path: P
     assert str(err.value).endswith("manifest unknown")
     assert err.value.code == "MANIFEST_UNKNOWN" and err.value.exit_code == 125
     unknown = Reference.parse(f"{plain_registry.host}/test/never-pushed:v1")
-    with pytest.raises(RegistryError, match="manifest unknown$"):
+    with pytest.raises(RegistryError, match=r"manifest unknown$"):
         read(unknown, opts)  # distribution 2.8 says MANIFEST_UNKNOWN for an unknown repo too
     with pytest.raises(RegistryError) as err2:
         list_tags(unknown, opts)
@@ -179,8 +189,7 @@ def test_tls_wrong_password(tls_registry: LocalRegistry, tmp_path: Path) -> None
 def test_tls_unknown_ca_fails_unless_verification_is_off(
     tls_registry: LocalRegistry, tmp_path: Path
 ) -> None:
-    opts = replace(tls_opts(tls_registry, tmp_path), certs_dir=str(tmp_path / "empty"),
-                   retries=0)
+    opts = replace(tls_opts(tls_registry, tmp_path), certs_dir=str(tmp_path / "empty"), retries=0)
     ref = Reference.parse(f"{tls_registry.host}/secure/img:v1")
     write(ref, make_image(b"tls"), tls_opts(tls_registry, tmp_path))
     with pytest.raises(RegistryError, match="certificate verify failed"):

@@ -24,8 +24,9 @@ pytestmark = [
 
 
 def _opts(tmp_path: Path) -> RegistryOptions:
-    return RegistryOptions(tls_verify=False, registries_conf=RegistriesConf(),
-                           auth_file=str(tmp_path / "none.json"))
+    return RegistryOptions(
+        tls_verify=False, registries_conf=RegistriesConf(), auth_file=str(tmp_path / "none.json")
+    )
 
 
 def _skopeo(*args: str) -> bytes:
@@ -40,9 +41,17 @@ def _oci_layout(img: MemImage, path: Path, tag: str) -> None:
     for data in (img.manifest_bytes, img.config_bytes, *(la.blob for la in img.layers())):
         (blobs / sha(data).split(":")[1]).write_bytes(data)
     (path / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-    index = {"schemaVersion": 2, "manifests": [{
-        "mediaType": mt.OCI_MANIFEST, "digest": img.digest, "size": len(img.manifest_bytes),
-        "annotations": {"org.opencontainers.image.ref.name": tag}}]}
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": mt.OCI_MANIFEST,
+                "digest": img.digest,
+                "size": len(img.manifest_bytes),
+                "annotations": {"org.opencontainers.image.ref.name": tag},
+            }
+        ],
+    }
     (path / "index.json").write_text(json.dumps(index))
 
 

@@ -61,8 +61,11 @@ def _read_paths(explicit: str | os.PathLike[str] | None) -> list[Path]:
     if explicit:
         return [Path(explicit)]
     home = Path.home()
-    paths = [default_auth_path(), home / ".config" / "containers" / "auth.json",
-             home / ".docker" / "config.json"]
+    paths = [
+        default_auth_path(),
+        home / ".config" / "containers" / "auth.json",
+        home / ".docker" / "config.json",
+    ]
     seen: list[Path] = []
     for p in paths:
         if p not in seen:
@@ -100,8 +103,11 @@ def _decode(entry: dict[str, Any]) -> Credentials | None:
 def _helper_get(helper: str, host: str) -> Credentials | None:
     try:
         proc = subprocess.run(
-            [f"docker-credential-{helper}", "get"], input=host.encode(),
-            capture_output=True, timeout=60, check=False,
+            [f"docker-credential-{helper}", "get"],
+            input=host.encode(),
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     except FileNotFoundError:
         raise PalletError(f"credential helper docker-credential-{helper} not found") from None

@@ -147,20 +147,29 @@ def _entry(table: dict[str, Any], where: str) -> RegistryEntry:
     if not prefix:
         raise InvalidArgument(f"{where}: [[registry]] needs a prefix or a location")
     mirrors = tuple(
-        Mirror(str(m.get("location", "")).rstrip("/"), _bool(m, "insecure", where),
-               str(m.get("pull-from-mirror", "all") or "all"))
+        Mirror(
+            str(m.get("location", "")).rstrip("/"),
+            _bool(m, "insecure", where),
+            str(m.get("pull-from-mirror", "all") or "all"),
+        )
         for m in table.get("mirror") or ()
     )
-    return RegistryEntry(prefix, location or prefix, _bool(table, "insecure", where),
-                         _bool(table, "blocked", where), mirrors)
+    return RegistryEntry(
+        prefix,
+        location or prefix,
+        _bool(table, "insecure", where),
+        _bool(table, "blocked", where),
+        mirrors,
+    )
 
 
 def _merge(conf: RegistriesConf, data: dict[str, Any], where: str) -> RegistriesConf:
     if "registries" in data and isinstance(data["registries"], dict):
         raise InvalidArgument(f"{where}: registries.conf v1 ([registries.search]) is not supported")
     if "unqualified-search-registries" in data:
-        conf = replace(conf, unqualified_search=tuple(
-            str(r) for r in data["unqualified-search-registries"]))
+        conf = replace(
+            conf, unqualified_search=tuple(str(r) for r in data["unqualified-search-registries"])
+        )
     if "short-name-mode" in data:
         mode = str(data["short-name-mode"])
         if mode not in SHORT_NAME_MODES:

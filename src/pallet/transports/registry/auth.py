@@ -84,8 +84,9 @@ class Authenticator:
             self._tokens[key] = (token, time.monotonic() + max(expires_in - _EXPIRY_SLACK, 1.0))
         return f"Bearer {token}"
 
-    def unauthorized(self, www_authenticate: str, scopes: tuple[str, ...],
-                     sent: str | None) -> tuple[str, ...] | None:
+    def unauthorized(
+        self, www_authenticate: str, scopes: tuple[str, ...], sent: str | None
+    ) -> tuple[str, ...] | None:
         """Handle a 401. Returns the scopes to retry with, or None when retrying cannot help
         (the same credentials would be sent again)."""
         self.set_challenge(www_authenticate)
@@ -106,10 +107,16 @@ class Authenticator:
         creds = self.credentials
         all_scopes = list(scopes) or list(ch.scopes)
         if creds is not None and creds.identity_token:
-            form = {"grant_type": "refresh_token", "refresh_token": creds.identity_token,
-                    "client_id": "pallet", "service": ch.service, "scope": " ".join(all_scopes)}
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": creds.identity_token,
+                "client_id": "pallet",
+                "service": ch.service,
+                "scope": " ".join(all_scopes),
+            }
             resp = self._transport.request(
-                "POST", ch.realm,
+                "POST",
+                ch.realm,
                 {"Content-Type": "application/x-www-form-urlencoded"},
                 urlencode(form).encode(),
             )
@@ -132,7 +139,9 @@ class Authenticator:
             if resp.status in (401, 403):
                 raise Unauthorized(
                     f"unable to retrieve auth token: invalid username/password: {err}",
-                    code=err.code or "UNAUTHORIZED", status=resp.status)
+                    code=err.code or "UNAUTHORIZED",
+                    status=resp.status,
+                )
             raise err
         try:
             obj = json.loads(body)

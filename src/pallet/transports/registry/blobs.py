@@ -29,8 +29,14 @@ _CHUNK = 1 << 20
 class BlobReader(io.RawIOBase):
     """A verifying, resuming stream over one blob of one repository."""
 
-    def __init__(self, client: RegistryClient, repo: str, digest: str, size: int = -1,
-                 on_progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        client: RegistryClient,
+        repo: str,
+        digest: str,
+        size: int = -1,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__()
         self._client = client
         self._repo = repo
@@ -64,8 +70,9 @@ class BlobReader(io.RawIOBase):
             start = resp.header("Content-Range").removeprefix("bytes ").split("-", 1)[0]
             if start != str(self._offset):
                 resp.close()
-                raise RegistryError(f"registry answered Range {self._offset}- with "
-                                    f"{resp.header('Content-Range')!r}")
+                raise RegistryError(
+                    f"registry answered Range {self._offset}- with {resp.header('Content-Range')!r}"
+                )
         return resp
 
     def _interrupted(self, why: object) -> None:
@@ -75,7 +82,9 @@ class BlobReader(io.RawIOBase):
         if self._resumes >= self._client.opts.retries:
             raise RegistryError(
                 f"fetching blob {self._digest}: connection lost after {self._offset} bytes "
-                f"({why}); gave up after {self._resumes} resumes", temporary=True)
+                f"({why}); gave up after {self._resumes} resumes",
+                temporary=True,
+            )
         self._resumes += 1
         self._client._sleep(self._resumes - 1)
 
@@ -126,13 +135,19 @@ class BlobReader(io.RawIOBase):
         super().close()
 
 
-def fetch_blob(client: RegistryClient, repo: str, desc: Descriptor, sink: BlobSink,
-               progress: Progress | None = None) -> None:
+def fetch_blob(
+    client: RegistryClient,
+    repo: str,
+    desc: Descriptor,
+    sink: BlobSink,
+    progress: Progress | None = None,
+) -> None:
     """Download ``desc`` from ``repo`` into ``sink``: commit when verified, abort otherwise."""
     prog = progress or NullProgress()
     prog.started(desc.digest, desc.size)
-    reader = BlobReader(client, repo, desc.digest, desc.size,
-                        lambda done: prog.advanced(desc.digest, done))
+    reader = BlobReader(
+        client, repo, desc.digest, desc.size, lambda done: prog.advanced(desc.digest, done)
+    )
     try:
         with reader:
             while chunk := reader.read(_CHUNK):

@@ -37,16 +37,18 @@ _HUB_ENDPOINT = {"docker.io": "registry-1.docker.io"}
 class RegistryClient:
     """A client for one registry host (``HOST[:PORT]`` as written in references)."""
 
-    def __init__(self, host: str, opts: RegistryOptions | None = None, *,
-                 insecure: bool = False) -> None:
+    def __init__(
+        self, host: str, opts: RegistryOptions | None = None, *, insecure: bool = False
+    ) -> None:
         self.host = host
         self.opts = opts or RegistryOptions()
         self.endpoint = _HUB_ENDPOINT.get(host, host)
         self.verify = self.opts.tls_verify if self.opts.tls_verify is not None else not insecure
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._lock = threading.Lock()
-        self.transport = Transport(self._context, timeout=self.opts.timeout,
-                                   user_agent=self.opts.user_agent)
+        self.transport = Transport(
+            self._context, timeout=self.opts.timeout, user_agent=self.opts.user_agent
+        )
         creds: Credentials | None
         if self.opts.credentials is not None:
             creds = Credentials(*self.opts.credentials)
@@ -115,9 +117,18 @@ class RegistryClient:
                 raise error_from_response(resp.status, body, context)
         raise RegistryError(f"{context}: {failure}", temporary=True)
 
-    def request(self, method: str, url: str, *, scopes: tuple[str, ...], context: str,
-                headers: dict[str, str] | None = None, body: Body = None,
-                ok: tuple[int, ...] = (200,), retry: bool = True) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        scopes: tuple[str, ...],
+        context: str,
+        headers: dict[str, str] | None = None,
+        body: Body = None,
+        ok: tuple[int, ...] = (200,),
+        retry: bool = True,
+    ) -> Response:
         """Send with auth, retries and redirects; return a response whose status is in ``ok``.
 
         ``url`` is absolute or a path under the registry. The caller reads or closes it.
@@ -161,12 +172,17 @@ class RegistryClient:
 
     # -- manifests ------------------------------------------------------------------------
 
-    def get_manifest(self, repo: str, ref: str,
-                     accept: str = mt.MANIFEST_ACCEPT) -> tuple[bytes, str, str]:
+    def get_manifest(
+        self, repo: str, ref: str, accept: str = mt.MANIFEST_ACCEPT
+    ) -> tuple[bytes, str, str]:
         """``(bytes, media type, digest)`` of the manifest at a tag or digest, verified."""
-        resp = self.request("GET", f"/v2/{repo}/manifests/{quote(ref, safe=':')}",
-                            scopes=(pull_scope(repo),), headers={"Accept": accept},
-                            context=f"reading manifest {ref} in {self.host}/{repo}")
+        resp = self.request(
+            "GET",
+            f"/v2/{repo}/manifests/{quote(ref, safe=':')}",
+            scopes=(pull_scope(repo),),
+            headers={"Accept": accept},
+            context=f"reading manifest {ref} in {self.host}/{repo}",
+        )
         data = resp.read_all(MANIFEST_LIMIT, f"manifest {ref} in {self.host}/{repo}")
         if ":" in ref:  # by digest: the bytes must hash to it
             Digest.parse(ref).verify(data, "manifest")
@@ -181,28 +197,39 @@ class RegistryClient:
 
     def head_manifest(self, repo: str, ref: str) -> Descriptor | None:
         """The manifest's descriptor from a HEAD, or None when the registry does not have it."""
-        resp = self.request("HEAD", f"/v2/{repo}/manifests/{quote(ref, safe=':')}",
-                            scopes=(pull_scope(repo),), headers={"Accept": mt.MANIFEST_ACCEPT},
-                            context=f"reading manifest {ref} in {self.host}/{repo}",
-                            ok=(200, 404))
+        resp = self.request(
+            "HEAD",
+            f"/v2/{repo}/manifests/{quote(ref, safe=':')}",
+            scopes=(pull_scope(repo),),
+            headers={"Accept": mt.MANIFEST_ACCEPT},
+            context=f"reading manifest {ref} in {self.host}/{repo}",
+            ok=(200, 404),
+        )
         resp.close()
         if resp.status == 404:
             return None
         size = resp.header("Content-Length")
-        return Descriptor(resp.header("Content-Type").split(";")[0].strip(),
-                          resp.header("Docker-Content-Digest") or (ref if ":" in ref else ""),
-                          int(size) if size.isdigit() else -1)
+        return Descriptor(
+            resp.header("Content-Type").split(";")[0].strip(),
+            resp.header("Docker-Content-Digest") or (ref if ":" in ref else ""),
+            int(size) if size.isdigit() else -1,
+        )
 
     def put_manifest(self, repo: str, ref: str, data: bytes, media_type: str) -> str:
         """Upload exact manifest bytes under a tag (or digest); return their digest."""
         if len(data) > MANIFEST_LIMIT:
-            raise RegistryError(f"manifest is too large: {len(data)} bytes, the limit is "
-                                f"{MANIFEST_LIMIT}")
-        resp = self.request("PUT", f"/v2/{repo}/manifests/{quote(ref, safe=':')}",
-                            scopes=(push_scope(repo),), body=data, ok=(200, 201, 202),
-                            headers={"Content-Type": media_type,
-                                     "Content-Length": str(len(data))},
-                            context=f"writing manifest {ref} to {self.host}/{repo}")
+            raise RegistryError(
+                f"manifest is too large: {len(data)} bytes, the limit is {MANIFEST_LIMIT}"
+            )
+        resp = self.request(
+            "PUT",
+            f"/v2/{repo}/manifests/{quote(ref, safe=':')}",
+            scopes=(push_scope(repo),),
+            body=data,
+            ok=(200, 201, 202),
+            headers={"Content-Type": media_type, "Content-Length": str(len(data))},
+            context=f"writing manifest {ref} to {self.host}/{repo}",
+        )
         resp.drain()
         return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
@@ -210,9 +237,13 @@ class RegistryClient:
 
     def blob_size(self, repo: str, digest: str, scope: str = "") -> int | None:
         """The blob's size if ``repo`` has it (HEAD), else None."""
-        resp = self.request("HEAD", f"/v2/{repo}/blobs/{digest}",
-                            scopes=(scope or pull_scope(repo),), ok=(200, 404),
-                            context=f"checking blob {digest} in {self.host}/{repo}")
+        resp = self.request(
+            "HEAD",
+            f"/v2/{repo}/blobs/{digest}",
+            scopes=(scope or pull_scope(repo),),
+            ok=(200, 404),
+            context=f"checking blob {digest} in {self.host}/{repo}",
+        )
         resp.close()
         if resp.status == 404:
             return None
@@ -222,9 +253,14 @@ class RegistryClient:
     def open_blob(self, repo: str, digest: str, offset: int = 0) -> Response:
         """A streaming GET of the blob (from ``offset`` with a Range request); 200 or 206."""
         headers = {"Range": f"bytes={offset}-"} if offset else {}
-        return self.request("GET", f"/v2/{repo}/blobs/{digest}", scopes=(pull_scope(repo),),
-                            headers=headers, ok=(200, 206),
-                            context=f"fetching blob {digest} from {self.host}/{repo}")
+        return self.request(
+            "GET",
+            f"/v2/{repo}/blobs/{digest}",
+            scopes=(pull_scope(repo),),
+            headers=headers,
+            ok=(200, 206),
+            context=f"fetching blob {digest} from {self.host}/{repo}",
+        )
 
     # -- tags -----------------------------------------------------------------------------
 
@@ -233,8 +269,12 @@ class RegistryClient:
         url = f"/v2/{repo}/tags/list" + (f"?n={page_size}" if page_size else "")
         tags: list[str] = []
         for _ in range(10_000):
-            resp = self.request("GET", url, scopes=(pull_scope(repo),),
-                                context=f"listing tags of {self.host}/{repo}")
+            resp = self.request(
+                "GET",
+                url,
+                scopes=(pull_scope(repo),),
+                context=f"listing tags of {self.host}/{repo}",
+            )
             link = resp.header("Link")
             try:
                 obj = json.loads(resp.read_all(MANIFEST_LIMIT * 4, "tag list"))

@@ -62,7 +62,7 @@ def add_query(url: str, **params: str) -> str:
 def next_link(header: str, base_url: str) -> str | None:
     """The ``rel="next"`` target of a ``Link`` header, resolved against ``base_url``."""
     for part in header.split(","):
-        m = re.match(r'\s*<([^>]*)>\s*;(.*)$', part)
+        m = re.match(r"\s*<([^>]*)>\s*;(.*)$", part)
         if m and re.search(r'rel\s*=\s*"?next"?', m.group(2)):
             return urljoin(base_url, str(m.group(1)))
     return None
@@ -71,8 +71,14 @@ def next_link(header: str, base_url: str) -> str | None:
 class Response:
     """One response. Read the body (or ``close()``) so the connection can be reused."""
 
-    def __init__(self, transport: Transport, origin: Origin, url: str,
-                 conn: http.client.HTTPConnection, resp: http.client.HTTPResponse) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        origin: Origin,
+        url: str,
+        conn: http.client.HTTPConnection,
+        resp: http.client.HTTPResponse,
+    ) -> None:
         self._transport = transport
         self._origin = origin
         self._conn: http.client.HTTPConnection | None = conn
@@ -138,8 +144,13 @@ class Response:
 class Transport:
     """Pooled connections keyed by origin. ``context_for(host)`` supplies TLS settings."""
 
-    def __init__(self, context_for: Callable[[str], ssl.SSLContext], *,
-                 timeout: float = 60.0, user_agent: str = "pallet/0.1") -> None:
+    def __init__(
+        self,
+        context_for: Callable[[str], ssl.SSLContext],
+        *,
+        timeout: float = 60.0,
+        user_agent: str = "pallet/0.1",
+    ) -> None:
         self._context_for = context_for
         self._timeout = timeout
         self._user_agent = user_agent
@@ -154,7 +165,8 @@ class Transport:
         scheme, netloc = origin
         if scheme == "https":
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                netloc, timeout=self._timeout, context=self._context_for(netloc))
+                netloc, timeout=self._timeout, context=self._context_for(netloc)
+            )
         elif scheme == "http":
             conn = http.client.HTTPConnection(netloc, timeout=self._timeout)
         else:
@@ -187,8 +199,9 @@ class Transport:
         for _ in range(2):
             conn, reused = self._acquire(origin)
             stream = body() if callable(body) else None
-            payload: BinaryIO | bytes | None = stream if stream is not None else (
-                body if isinstance(body, bytes) else None)
+            payload: BinaryIO | bytes | None = (
+                stream if stream is not None else (body if isinstance(body, bytes) else None)
+            )
             try:
                 conn.request(method, target, body=payload, headers=hdrs)
                 resp = conn.getresponse()
@@ -208,8 +221,15 @@ class Transport:
             return Response(self, origin, url, conn, resp)
         raise ConnectionResetError("connection reset")  # unreachable: second try re-raises
 
-    def request(self, method: str, url: str, headers: dict[str, str], body: Body = None,
-                *, follow: bool = True) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: Body = None,
+        *,
+        follow: bool = True,
+    ) -> Response:
         """``send`` following redirects for GET/HEAD, without forwarding credentials to
         another origin, and failing after ``MAX_REDIRECTS``."""
         first = origin_of(url)
@@ -220,8 +240,7 @@ class Transport:
             location = resp.header("Location")
             resp.drain()
             if not location:
-                raise RegistryError(f"redirect without a Location from {url}",
-                                    status=resp.status)
+                raise RegistryError(f"redirect without a Location from {url}", status=resp.status)
             url = resolve_location(url, location)
             if origin_of(url) != first:
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}

@@ -70,8 +70,9 @@ def read(ref: Reference, opts: RegistryOptions | None = None) -> RemoteImage | R
     return _read_from(sources[-1], opts)
 
 
-def read_image(ref: Reference, opts: RegistryOptions | None = None,
-               platform: Platform | None = None) -> RemoteImage:
+def read_image(
+    ref: Reference, opts: RegistryOptions | None = None, platform: Platform | None = None
+) -> RemoteImage:
     """The single-platform image for ``ref``: an index is resolved to ``platform`` (default:
     ``opts.platform``, else the host's)."""
     opts = opts or RegistryOptions()
@@ -96,14 +97,27 @@ def _mount_sources(layer: Layer, host: str, extra: Sequence[str]) -> list[str]:
     return out
 
 
-def _push_blobs(client: RegistryClient, repo: str, image: Image, opts: RegistryOptions,
-                progress: Progress | None, mount_from: Sequence[str]) -> None:
+def _push_blobs(
+    client: RegistryClient,
+    repo: str,
+    image: Image,
+    opts: RegistryOptions,
+    progress: Progress | None,
+    mount_from: Sequence[str],
+) -> None:
     layers = [la for la in image.layers() if la.descriptor.media_type != mt.DOCKER_FOREIGN_LAYER]
     with ThreadPoolExecutor(max_workers=max(1, opts.max_workers)) as pool:
         futures = [
-            pool.submit(upload_blob, client, repo, la.descriptor, la.open,
-                        mount_from=_mount_sources(la, client.host, mount_from),
-                        chunk_size=opts.chunk_size, progress=progress)
+            pool.submit(
+                upload_blob,
+                client,
+                repo,
+                la.descriptor,
+                la.open,
+                mount_from=_mount_sources(la, client.host, mount_from),
+                chunk_size=opts.chunk_size,
+                progress=progress,
+            )
             for la in layers
         ]
         for fut in futures:
@@ -116,13 +130,20 @@ def _push_blobs(client: RegistryClient, repo: str, image: Image, opts: RegistryO
     upload_blob(client, repo, desc, lambda: io.BytesIO(config), progress=progress)
 
 
-def _push_manifest(client: RegistryClient, repo: str, tag: str, data: bytes,
-                   media_type: str) -> str:
+def _push_manifest(
+    client: RegistryClient, repo: str, tag: str, data: bytes, media_type: str
+) -> str:
     return client.put_manifest(repo, tag, data, media_type)
 
 
-def write(ref: Reference, image: Image, opts: RegistryOptions | None = None,
-          progress: Progress | None = None, *, mount_from: Sequence[str] = ()) -> str:
+def write(
+    ref: Reference,
+    image: Image,
+    opts: RegistryOptions | None = None,
+    progress: Progress | None = None,
+    *,
+    mount_from: Sequence[str] = (),
+) -> str:
     """Push ``image`` to ``ref``; return the manifest digest (over the exact bytes pushed)."""
     opts = opts or RegistryOptions()
     src = _conf(opts).push_target(_qualified(ref))
@@ -131,14 +152,21 @@ def write(ref: Reference, image: Image, opts: RegistryOptions | None = None,
     try:
         _push_blobs(client, dest.path, image, opts, progress, mount_from)
         data = image.manifest_bytes
-        return _push_manifest(client, dest.path, dest.digest or dest.tag, data,
-                              image.manifest.media_type)
+        return _push_manifest(
+            client, dest.path, dest.digest or dest.tag, data, image.manifest.media_type
+        )
     finally:
         client.close()
 
 
-def write_index(ref: Reference, index: ImageIndex, opts: RegistryOptions | None = None,
-                progress: Progress | None = None, *, mount_from: Sequence[str] = ()) -> str:
+def write_index(
+    ref: Reference,
+    index: ImageIndex,
+    opts: RegistryOptions | None = None,
+    progress: Progress | None = None,
+    *,
+    mount_from: Sequence[str] = (),
+) -> str:
     """Push every image of ``index`` (by digest), then the index itself under ``ref``."""
     opts = opts or RegistryOptions()
     src = _conf(opts).push_target(_qualified(ref))
@@ -147,15 +175,22 @@ def write_index(ref: Reference, index: ImageIndex, opts: RegistryOptions | None 
     try:
         for desc in index.index.manifests:
             _push_child(client, dest.path, index, desc, opts, progress, mount_from)
-        return _push_manifest(client, dest.path, dest.digest or dest.tag, index.index_bytes,
-                              index.index.media_type)
+        return _push_manifest(
+            client, dest.path, dest.digest or dest.tag, index.index_bytes, index.index.media_type
+        )
     finally:
         client.close()
 
 
-def _push_child(client: RegistryClient, repo: str, index: ImageIndex, desc: Descriptor,
-                opts: RegistryOptions, progress: Progress | None,
-                mount_from: Sequence[str]) -> None:
+def _push_child(
+    client: RegistryClient,
+    repo: str,
+    index: ImageIndex,
+    desc: Descriptor,
+    opts: RegistryOptions,
+    progress: Progress | None,
+    mount_from: Sequence[str],
+) -> None:
     if client.head_manifest(repo, desc.digest) is not None:
         return
     child = index.image(desc)

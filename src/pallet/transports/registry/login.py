@@ -12,8 +12,14 @@ from pallet.transports.registry.options import RegistryOptions
 __all__ = ["login", "logout", "verify_login"]
 
 
-def verify_login(host: str, username: str, password: str,
-                 opts: RegistryOptions | None = None, *, insecure: bool = False) -> None:
+def verify_login(
+    host: str,
+    username: str,
+    password: str,
+    opts: RegistryOptions | None = None,
+    *,
+    insecure: bool = False,
+) -> None:
     """Raise Unauthorized (``unauthorized: authentication required``) unless the registry
     accepts ``username``/``password``."""
     opts = replace(opts or RegistryOptions(), credentials=(username, password))
@@ -24,8 +30,14 @@ def verify_login(host: str, username: str, password: str,
         client.close()
 
 
-def login(host: str, username: str, password: str, opts: RegistryOptions | None = None, *,
-          insecure: bool = False) -> Path:
+def login(
+    host: str,
+    username: str,
+    password: str,
+    opts: RegistryOptions | None = None,
+    *,
+    insecure: bool = False,
+) -> Path:
     """Verify the credentials, then store them (``opts.auth_file`` or the default auth.json);
     return the file written."""
     opts = opts or RegistryOptions()

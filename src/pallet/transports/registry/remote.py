@@ -28,8 +28,9 @@ _CONFIG_LIMIT = 64 << 20
 class RemoteLayer:
     """One layer blob in ``repo``; ``repo`` also makes it mountable into sibling repos."""
 
-    def __init__(self, client: RegistryClient, repo: str, descriptor: Descriptor,
-                 diff_id: str) -> None:
+    def __init__(
+        self, client: RegistryClient, repo: str, descriptor: Descriptor, diff_id: str
+    ) -> None:
         self._client = client
         self.repo = repo
         self._descriptor = descriptor
@@ -60,8 +61,14 @@ class RemoteLayer:
 class RemoteImage:
     """A single-platform image in a registry."""
 
-    def __init__(self, client: RegistryClient, repo: str, manifest_bytes: bytes,
-                 digest: str, manifest: Manifest | None = None) -> None:
+    def __init__(
+        self,
+        client: RegistryClient,
+        repo: str,
+        manifest_bytes: bytes,
+        digest: str,
+        manifest: Manifest | None = None,
+    ) -> None:
         self.client = client
         self.repo = repo
         self.digest = digest
@@ -84,8 +91,9 @@ class RemoteImage:
             if self._config_bytes is None:
                 desc = self._manifest.config
                 if desc.size > _CONFIG_LIMIT:
-                    raise RegistryError(f"image config {desc.digest} is too large: "
-                                        f"{desc.size} bytes")
+                    raise RegistryError(
+                        f"image config {desc.digest} is too large: {desc.size} bytes"
+                    )
                 with BlobReader(self.client, self.repo, desc.digest, desc.size) as reader:
                     self._config_bytes = reader.read()
             return self._config_bytes
@@ -98,29 +106,40 @@ class RemoteImage:
         descs = self._manifest.layers
         diff_ids = self.config.diff_ids
         if len(diff_ids) != len(descs):
-            raise InvalidArchive(f"image {self.digest}: {len(descs)} layers but "
-                                 f"{len(diff_ids)} diff_ids in its config")
-        return [RemoteLayer(self.client, self.repo, d, i) for d, i in zip(descs, diff_ids,
-                                                                           strict=True)]
+            raise InvalidArchive(
+                f"image {self.digest}: {len(descs)} layers but "
+                f"{len(diff_ids)} diff_ids in its config"
+            )
+        return [
+            RemoteLayer(self.client, self.repo, d, i) for d, i in zip(descs, diff_ids, strict=True)
+        ]
 
 
 def select_platform(index: Index, want: Platform) -> Descriptor:
     """The index entry for ``want``: an exact variant match first, then a compatible one."""
-    matching = [d for d in index.manifests if d.platform is not None
-                and want.matches(d.platform)]
+    matching = [d for d in index.manifests if d.platform is not None and want.matches(d.platform)]
     exact = [d for d in matching if d.platform is not None and d.platform.variant == want.variant]
     if exact or matching:
         return (exact or matching)[0]
     raise RegistryError(
         f"no image found in image index for architecture {want.architecture}, "
-        f"variant {want.variant!r}, OS {want.os}", code="MANIFEST_UNKNOWN", status=404)
+        f"variant {want.variant!r}, OS {want.os}",
+        code="MANIFEST_UNKNOWN",
+        status=404,
+    )
 
 
 class RemoteIndex:
     """An OCI index or Docker manifest list in a registry; children are fetched by digest."""
 
-    def __init__(self, client: RegistryClient, repo: str, index_bytes: bytes, digest: str,
-                 index: Index | None = None) -> None:
+    def __init__(
+        self,
+        client: RegistryClient,
+        repo: str,
+        index_bytes: bytes,
+        digest: str,
+        index: Index | None = None,
+    ) -> None:
         self.client = client
         self.repo = repo
         self.digest = digest

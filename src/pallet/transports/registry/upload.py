@@ -50,62 +50,116 @@ def _location(resp: Response, what: str) -> str:
     return resolve_location(resp.url, loc)
 
 
-def _start(client: RegistryClient, repo: str, desc: Descriptor,
-           mount_from: Sequence[str]) -> str | None:
+def _start(
+    client: RegistryClient, repo: str, desc: Descriptor, mount_from: Sequence[str]
+) -> str | None:
     """Begin an upload session; None when a mount made the blob appear."""
     ctx = f"uploading blob {desc.digest} to {client.host}/{repo}"
     for source in mount_from:
         if source == repo:
             continue
         query = urlencode({"mount": desc.digest, "from": source})
-        resp = client.request("POST", f"/v2/{repo}/blobs/uploads/?{query}",
-                              scopes=(push_scope(repo), pull_scope(source)), ok=(201, 202),
-                              headers={"Content-Length": "0"}, body=b"", context=ctx,
-                              retry=False)
+        resp = client.request(
+            "POST",
+            f"/v2/{repo}/blobs/uploads/?{query}",
+            scopes=(push_scope(repo), pull_scope(source)),
+            ok=(201, 202),
+            headers={"Content-Length": "0"},
+            body=b"",
+            context=ctx,
+            retry=False,
+        )
         if resp.status == 201:
             resp.drain()
             return None
         return _location(resp, ctx)  # 202: not mountable, but a session was opened for us
-    resp = client.request("POST", f"/v2/{repo}/blobs/uploads/", scopes=(push_scope(repo),),
-                          headers={"Content-Length": "0"}, body=b"", ok=(202,), context=ctx,
-                          retry=False)
+    resp = client.request(
+        "POST",
+        f"/v2/{repo}/blobs/uploads/",
+        scopes=(push_scope(repo),),
+        headers={"Content-Length": "0"},
+        body=b"",
+        ok=(202,),
+        context=ctx,
+        retry=False,
+    )
     return _location(resp, ctx)
 
 
-def _put(client: RegistryClient, repo: str, url: str, desc: Descriptor, opener: Opener,
-         report: Callable[[int], None]) -> None:
+def _put(
+    client: RegistryClient,
+    repo: str,
+    url: str,
+    desc: Descriptor,
+    opener: Opener,
+    report: Callable[[int], None],
+) -> None:
     resp = client.request(
-        "PUT", add_query(url, digest=desc.digest), scopes=(push_scope(repo),),
+        "PUT",
+        add_query(url, digest=desc.digest),
+        scopes=(push_scope(repo),),
         body=lambda: _Counting(opener(), report),  # type: ignore[arg-type,return-value]
         headers={"Content-Type": _OCTET, "Content-Length": str(desc.size)},
-        ok=(201, 204), context=f"uploading blob {desc.digest} to {client.host}/{repo}",
-        retry=False)
+        ok=(201, 204),
+        context=f"uploading blob {desc.digest} to {client.host}/{repo}",
+        retry=False,
+    )
     resp.drain()
 
 
-def _chunked(client: RegistryClient, repo: str, url: str, desc: Descriptor, opener: Opener,
-             chunk_size: int, report: Callable[[int], None]) -> None:
+def _chunked(
+    client: RegistryClient,
+    repo: str,
+    url: str,
+    desc: Descriptor,
+    opener: Opener,
+    chunk_size: int,
+    report: Callable[[int], None],
+) -> None:
     ctx = f"uploading blob {desc.digest} to {client.host}/{repo}"
     done = 0
     with opener() as src:
         while chunk := src.read(chunk_size):
             resp = client.request(
-                "PATCH", url, scopes=(push_scope(repo),), body=chunk, ok=(202, 204),
-                headers={"Content-Type": _OCTET, "Content-Length": str(len(chunk)),
-                         "Content-Range": f"{done}-{done + len(chunk) - 1}"},
-                context=ctx, retry=False)
+                "PATCH",
+                url,
+                scopes=(push_scope(repo),),
+                body=chunk,
+                ok=(202, 204),
+                headers={
+                    "Content-Type": _OCTET,
+                    "Content-Length": str(len(chunk)),
+                    "Content-Range": f"{done}-{done + len(chunk) - 1}",
+                },
+                context=ctx,
+                retry=False,
+            )
             url = _location(resp, ctx)
             done += len(chunk)
             report(done)
-    resp = client.request("PUT", add_query(url, digest=desc.digest), scopes=(push_scope(repo),),
-                          body=b"", headers={"Content-Length": "0"}, ok=(201, 204),
-                          context=ctx, retry=False)
+    resp = client.request(
+        "PUT",
+        add_query(url, digest=desc.digest),
+        scopes=(push_scope(repo),),
+        body=b"",
+        headers={"Content-Length": "0"},
+        ok=(201, 204),
+        context=ctx,
+        retry=False,
+    )
     resp.drain()
 
 
-def upload_blob(client: RegistryClient, repo: str, desc: Descriptor, opener: Opener, *,
-                mount_from: Sequence[str] = (), chunk_size: int = 0,
-                progress: Progress | None = None) -> str:
+def upload_blob(
+    client: RegistryClient,
+    repo: str,
+    desc: Descriptor,
+    opener: Opener,
+    *,
+    mount_from: Sequence[str] = (),
+    chunk_size: int = 0,
+    progress: Progress | None = None,
+) -> str:
     """Make ``desc`` exist in ``repo``; return ``"exists"``, ``"mounted"`` or ``"done"``."""
     prog = progress or NullProgress()
     prog.started(desc.digest, desc.size)
