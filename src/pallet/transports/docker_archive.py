@@ -11,7 +11,8 @@ needs its size first. pallet decompresses such a blob once into an anonymous tem
 (hashing it: the diffID is checked before a byte reaches the archive), then copies that file
 in. The alternative, a first decompressing pass to count bytes and a second to write them,
 costs a second decompression and — for a registry source — a second download; the temporary
-file costs one layer's disk space and a page-cache copy, which measured faster here.
+file costs one layer's disk space and a page-cache copy, and measured faster here (128 MiB
+gzip layer: 0.56-0.72 s against 0.85-0.88 s for two passes).
 
 Reading accepts legacy ``docker save`` archives (``ID/layer.tar``), podman's, Docker >= 25's
 (``manifest.json`` beside an OCI layout, ``blobs/sha256/…``), compressed layers inside
