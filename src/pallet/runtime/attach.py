@@ -25,7 +25,10 @@ def connect(container_dir: str) -> AttachClient:
     The socket is reached through ``/proc/self/fd/N/`` so that deep container directories do
     not run into the 108-byte limit on socket paths.
     """
-    dfd = os.open(container_dir, os.O_PATH | os.O_DIRECTORY)
+    try:
+        dfd = os.open(container_dir, os.O_PATH | os.O_DIRECTORY)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot attach to the container: {exc.strerror}") from exc
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(f"/proc/self/fd/{dfd}/{ATTACH}")
@@ -99,7 +102,7 @@ class AttachClient:
         elif tty and stdin is None and os.isatty(stdout):
             self._send_size(stdout)
         try:
-            return self._loop(stdin, stdout, stderr, detach_keys if restore else b"")
+            return self._loop(stdin, stdout, stderr, detach_keys if restore else b"", True)
         finally:
             if restore is not None:
                 import signal
@@ -108,7 +111,9 @@ class AttachClient:
                 termios.tcsetattr(restore[0], termios.TCSADRAIN, restore[1])
                 signal.signal(signal.SIGWINCH, old_winch)
 
-    def _loop(self, stdin: int | None, stdout: int, stderr: int, keys: bytes) -> int | None:
+    def _loop(
+        self, stdin: int | None, stdout: int, stderr: int, keys: bytes, first_exit: bool
+    ) -> int | None:
         poller = select.poll()
         sfd = self.sock.fileno()
         poller.register(sfd, select.POLLIN)
@@ -128,7 +133,7 @@ class AttachClient:
                         elif kind == protocol.EXIT:
                             info = json.loads(payload)
                             self.exit_code = int(info["code"])
-                            if info.get("restarting"):
+                            if first_exit and info.get("restarting"):
                                 return self.exit_code
                     continue
                 assert stdin is not None
@@ -156,8 +161,8 @@ class AttachClient:
         return self.exit_code
 
     def wait(self) -> int | None:
-        """Wait until the monitor closes the connection; return the last exit code."""
-        return self._loop(None, -1, -1, b"")
+        """Wait until the monitor is done (restarts included); return the last exit code."""
+        return self._loop(None, -1, -1, b"", False)
 
 
 def _write_all(fd: int, data: bytes) -> None:

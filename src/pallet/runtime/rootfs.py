@@ -4,7 +4,8 @@ mount(2) is called through ctypes (spawning /bin/mount costs more than the whole
 that is unavailable the ``mount`` command is the fallback. Overlay's mount data must fit in one
 page, so with many layers the lowerdirs are given relative to their common parent directory,
 and the mount is made from that directory (with ``fchdir``) — the trick podman's ``l/`` links
-serve.
+serve; when even that is too long, a ``l/`` directory of short symlinks next to the
+container's upper dir is made.
 """
 
 from __future__ import annotations
@@ -110,14 +111,23 @@ def mount_overlay(lowers: Sequence[str], upper: str, work: str, target: str) -> 
         _mount("overlay", os.path.abspath(target), "overlay", data)
         return
     parent = _common_parent(lowers)
-    if not parent:
-        raise RuntimeFailure(f"overlay options too long for {len(lowers)} layers")
-    rel = [os.path.relpath(p, parent) for p in lowers]
+    rel = [os.path.relpath(p, parent) for p in lowers] if parent else []
     data = (
         f"lowerdir={':'.join(map(_escape, rel))},upperdir={_escape(upper)},workdir={_escape(work)}"
     )
-    if len(data) >= _PAGE - 1:
-        raise RuntimeFailure(f"overlay options too long for {len(lowers)} layers")
+    if not parent or len(data) >= _PAGE - 1:
+        # podman's l/ directory: short symlinks to each layer, next to this container's upper
+        parent = os.path.join(os.path.dirname(upper), "l")
+        os.makedirs(parent, exist_ok=True)
+        for i, lower in enumerate(lowers):
+            link = os.path.join(parent, f"{i:x}")
+            if os.path.islink(link):
+                os.unlink(link)
+            os.symlink(lower, link)
+        rel = [f"{i:x}" for i in range(len(lowers))]
+        data = f"lowerdir={':'.join(rel)},upperdir={_escape(upper)},workdir={_escape(work)}"
+        if len(data) >= _PAGE - 1:
+            raise RuntimeFailure(f"overlay options too long for {len(lowers)} layers")
     # Relative lowerdirs resolve against the mounting process's cwd; a forked child does the
     # mount so that the caller's cwd (and its threads') never changes.
     target = os.path.abspath(target)

@@ -40,7 +40,7 @@ def test_writer_and_reader(tmp_path: Path) -> None:
     assert got == [("stdout", b"one\n"), ("stderr", b"err\n"), ("stdout", b"two\n"),
                    ("stdout", b"three\n"), ("stdout", b"tail")]  # fmt: skip
     assert [d for _, d in logs.read(path, tail=2)] == [b"three\n", b"tail"]
-    stamped = list(logs.read(path, timestamps=True))[0][1]
+    stamped = next(iter(logs.read(path, timestamps=True)))[1]
     assert stamped.endswith(b" one\n") and stamped[:4].isdigit()
     assert list(logs.read(path, since="2999-01-01T00:00:00Z")) == []
     assert len(list(logs.read(path, until="2999-01-01T00:00:00Z"))) == 5

@@ -11,7 +11,8 @@ PROFILE = {
     "defaultAction": "SCMP_ACT_ERRNO",
     "defaultErrnoRet": 38,
     "archMap": [
-        {"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+        {"architecture": "SCMP_ARCH_X86_64",
+         "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
         {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]},
     ],
     "syscalls": [
