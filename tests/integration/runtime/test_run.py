@@ -136,7 +136,7 @@ def test_restart_on_failure(box: Box) -> None:
 
 
 def test_restart_status_in_exit_file(box: Box) -> None:
-    cid, cdir = box.spawn(("sh", "-c", "exit 2"), restart=RestartPolicy("on-failure", 1),
+    _, cdir = box.spawn(("sh", "-c", "exit 2"), restart=RestartPolicy("on-failure", 1),
                           attach=True)  # fmt: skip
     with connect(cdir) as client:
         code = client.wait()
