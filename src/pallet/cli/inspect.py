@@ -57,7 +57,7 @@ def _one(engine: Any, name: str, kind: str) -> Any:
             from pallet.engine.containers import inspect_container
 
             return inspect_container(engine, name)
-        except (NotFound, ImportError):
+        except NotFound:
             if kind == "container":
                 raise
     if kind == "volume":
@@ -73,7 +73,17 @@ def _one(engine: Any, name: str, kind: str) -> Any:
 
 
 def inspect(g: GlobalOptions, argv: list[str]) -> int:
+    if any(
+        n.startswith(("docker://", "oci:", "oci-archive:", "docker-archive:", "dir:")) for n in argv
+    ):
+        from pallet.cli.remote_inspect import inspect_remote  # type: ignore[import-not-found,unused-ignore]
+
+        return int(inspect_remote(g, argv))
     return _inspect(g, argv, "pallet inspect", "all")
+
+
+def inspect_containers(g: GlobalOptions, argv: list[str]) -> int:
+    return _inspect(g, argv, "pallet container inspect", "container")
 
 
 def inspect_images(g: GlobalOptions, argv: list[str]) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pallet.store.root import StoreRoot
@@ -18,6 +18,7 @@ class Engine:
     root: StoreRoot
     store: Store
     runtime_name: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def open(

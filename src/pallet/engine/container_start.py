@@ -1,0 +1,293 @@
+"""``start``: mount the rootfs, write the runtime spec, and hand the container to a monitor."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pallet.engine.container_records import ContainerRecord, MountSpec, container_dir
+from pallet.engine.context import Engine
+from pallet.errors import InvalidArgument, NotFound
+
+if TYPE_CHECKING:
+    from pallet.runtime.driver import OCIRuntime
+    from pallet.runtime.spec import Mount, SpecOptions
+
+__all__ = ["cleanup_container", "mount_rootfs", "runtime_for", "spec_options", "start_container"]
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def runtime_for(engine: Engine) -> OCIRuntime:
+    """The OCI runtime for this engine (crun where it works, else runc; probed once)."""
+    from pallet.runtime.probe import select_runtime
+
+    runtime, warning = select_runtime(
+        engine.runtime_name, root=str(engine.root.run / "runtime"), run_root=str(engine.root.run)
+    )
+    if warning:
+        engine.warnings.append(warning)
+    return runtime
+
+
+def mount_rootfs(engine: Engine, rec: ContainerRecord) -> Path:
+    """Mount the container's overlay (idempotent); return the merged directory."""
+    from pallet.runtime.rootfs import is_mounted, mount_overlay
+
+    cdir = container_dir(engine, rec.id)
+    merged = cdir / "merged"
+    if merged.is_dir() and is_mounted(str(merged)):
+        return merged
+    record = engine.store.images.get(rec.image_id)
+    if record is None:
+        raise NotFound(f"image {rec.image_id[7:19]} of container {rec.name} is gone")
+    lowers = list(reversed(engine.store.image(record).layer_dirs()))
+    mount_overlay(lowers, str(cdir / "upper"), str(cdir / "work"), str(merged))
+    return merged
+
+
+def parse_bytes(text: str) -> int:
+    """``512m``, ``1g``, ``1024`` → bytes (docker's units, binary)."""
+    t = text.strip().lower().removesuffix("b") if text.strip().lower() != "b" else "b"
+    unit = t[-1] if t and t[-1] in _UNITS else ""
+    num = t[:-1] if unit else t
+    try:
+        return int(float(num) * _UNITS[unit])
+    except ValueError:
+        raise InvalidArgument(f"invalid size: {text!r}") from None
+
+
+def _ulimits(items: tuple[str, ...]) -> tuple[object, ...]:
+    from pallet.runtime.spec import Ulimit
+
+    out = []
+    for item in items:
+        name, eq, val = item.partition("=")
+        soft, _, hard = val.partition(":")
+        try:
+            s = -1 if soft in ("-1", "unlimited") else int(soft)
+            h = s if not hard else (-1 if hard in ("-1", "unlimited") else int(hard))
+        except ValueError:
+            raise InvalidArgument(f"invalid ulimit {item!r}: want NAME=SOFT[:HARD]") from None
+        if not eq or not name:
+            raise InvalidArgument(f"invalid ulimit {item!r}: want NAME=SOFT[:HARD]")
+        out.append(Ulimit(name.lower().removeprefix("rlimit_"), s, h))
+    return tuple(out)
+
+
+def _etc_files(engine: Engine, rec: ContainerRecord, hostname: str) -> list[Mount]:
+    from pallet.runtime.spec import Mount
+
+    cdir = container_dir(engine, rec.id)
+    network = rec.options.network or "host"
+    hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+    if network == "host":
+        try:
+            hosts = Path("/etc/hosts").read_text()
+        except OSError:
+            pass
+    hosts += f"127.0.1.1\t{hostname} {rec.name}\n"
+    (cdir / "hosts").write_text(hosts)
+    (cdir / "hostname").write_text(hostname + "\n")
+    try:
+        shutil.copyfile("/etc/resolv.conf", cdir / "resolv.conf")
+    except OSError:
+        (cdir / "resolv.conf").write_text("")
+    return [
+        Mount(f"/etc/{n}", str(cdir / n), "bind", ("rbind", "rprivate"))
+        for n in ("hosts", "hostname", "resolv.conf")
+    ]
+
+
+def _user_mounts(engine: Engine, mounts: tuple[MountSpec, ...]) -> list[Mount]:
+    from pallet.runtime.spec import Mount
+
+    out = []
+    for m in mounts:
+        if m.type == "tmpfs":
+            out.append(Mount(m.target, "tmpfs", "tmpfs", m.options or ("rw", "nosuid", "nodev")))
+            continue
+        source = m.source
+        if m.type == "volume":
+            from pallet.engine.volumes import volume_path
+
+            source = str(volume_path(engine, m.source, create=True))
+        elif not os.path.exists(source):
+            raise InvalidArgument(
+                f"invalid mount config: bind source path does not exist: {source}"
+            )
+        opts = tuple(o for o in m.options if o not in ("ro", "rw", "readonly"))
+        opts = ("rbind", "ro" if m.read_only else "rw", *opts)
+        out.append(Mount(m.target, source, "bind", opts))
+    return out
+
+
+def _init_path() -> str:
+    for name in ("catatonit", "tini-static", "tini"):
+        path = shutil.which(name) or (
+            f"/usr/libexec/podman/{name}" if os.path.exists(f"/usr/libexec/podman/{name}") else None
+        )
+        if path:
+            return path
+    raise NotFound("--init: no init binary (catatonit or tini) found on the host")
+
+
+def spec_options(
+    engine: Engine, rec: ContainerRecord, rootfs: Path, args: tuple[str, ...]
+) -> SpecOptions:
+    """The runtime spec options for a container, from its record and its image."""
+    from pallet.runtime.seccomp import default_seccomp
+    from pallet.runtime.spec import SpecOptions, effective_capabilities
+    from pallet.runtime.user import resolve_user
+
+    o = rec.options
+    image_rec = engine.store.images.get(rec.image_id)
+    cfg = engine.store.image(image_rec).config.config if image_rec else None
+    env: dict[str, str] = {}
+    for item in cfg.env if cfg else ():
+        k, _, v = item.partition("=")
+        env[k] = v
+    env.setdefault("PATH", DEFAULT_PATH)
+    if o.tty:
+        env.setdefault("TERM", "xterm")
+    hostname = o.hostname or rec.id[:12]
+    env["HOSTNAME"] = hostname
+    for item in o.env:
+        k, eq, v = item.partition("=")
+        if eq:
+            env[k] = v
+        elif k in os.environ:
+            env[k] = os.environ[k]
+    user = resolve_user(str(rootfs), o.user or (cfg.user if cfg else "") or "0")
+    cwd = o.workdir or (cfg.working_dir if cfg else "") or "/"
+    if not cwd.startswith("/"):
+        raise InvalidArgument(
+            f"the working directory {cwd!r} is invalid, it needs to be an absolute path"
+        )
+    target = rootfs / cwd.lstrip("/")
+    if not target.exists() and not target.is_symlink():
+        os.makedirs(target, exist_ok=True)
+    env.setdefault("HOME", user.home or "/root")
+    no_new_privs = False
+    seccomp_off = False
+    for sec in o.security_opt:
+        if sec in ("no-new-privileges", "no-new-privileges=true", "no-new-privileges:true"):
+            no_new_privs = True
+        elif sec in ("seccomp=unconfined", "seccomp:unconfined"):
+            seccomp_off = True
+        elif sec.startswith(("label=", "label:", "apparmor=", "apparmor:")):
+            continue
+        else:
+            raise InvalidArgument(f"invalid --security-opt {sec!r}")
+    caps = effective_capabilities(o.cap_add, o.cap_drop, o.privileged)
+    network = o.network or "host"
+    if network not in ("host", "none"):
+        raise InvalidArgument(f"network {network!r} is not supported yet: use host or none")
+    mounts = _etc_files(engine, rec, hostname) + _user_mounts(engine, o.mounts)
+    return SpecOptions(
+        args=args,
+        rootfs=str(rootfs),
+        env=tuple(f"{k}={v}" for k, v in env.items()),
+        cwd=cwd,
+        uid=user.uid,
+        gid=user.gid,
+        additional_gids=user.additional_gids,
+        home=user.home,
+        terminal=o.tty,
+        hostname=hostname,
+        readonly_rootfs=o.read_only,
+        mounts=tuple(mounts),
+        cap_add=o.cap_add,
+        cap_drop=o.cap_drop,
+        privileged=o.privileged,
+        no_new_privileges=no_new_privs,
+        network=network,
+        memory=o.memory,
+        cpus=o.cpus,
+        pids_limit=o.pids_limit,
+        ulimits=_ulimits(o.ulimits),  # type: ignore[arg-type]
+        seccomp=None if (seccomp_off or o.privileged) else default_seccomp(caps),
+        cgroups_path=f"/pallet/{rec.id}",
+        sysctls=o.sysctls,
+        annotations=(("org.opencontainers.image.stopSignal", o.stop_signal),)
+        if o.stop_signal
+        else (),
+        init_path=_init_path() if o.init else "",
+    )
+
+
+def cleanup_container(engine: Engine, rec: ContainerRecord, runtime: OCIRuntime) -> None:
+    """After the final exit: delete the runtime's state and unmount the rootfs."""
+    from pallet.runtime.rootfs import unmount
+
+    try:
+        runtime.delete(rec.id, force=True)
+    except Exception:  # already gone
+        pass
+    merged = container_dir(engine, rec.id) / "merged"
+    if merged.exists():
+        unmount(str(merged))
+
+
+def start_container(
+    engine: Engine,
+    rec: ContainerRecord,
+    *,
+    attach: bool = False,
+    on_removed: Callable[[], None] | None = None,
+) -> int:
+    """Start ``rec`` under a new monitor; return the monitor's pid.
+
+    With ``attach`` the monitor keeps the output from the start for the first client.
+    ``--rm`` containers remove themselves (record, directory) when they exit for good.
+    """
+    import json
+
+    from pallet.runtime.monitor import MonitorOptions, parse_restart
+    from pallet.runtime.monitor import spawn as spawn_monitor
+    from pallet.runtime.spec import build_spec
+
+    runtime = runtime_for(engine)
+    cdir = container_dir(engine, rec.id)
+    rootfs = mount_rootfs(engine, rec)
+    try:
+        spec = build_spec(spec_options(engine, rec, rootfs, (rec.path, *rec.args)))
+        spec["root"]["path"] = "merged"
+        spec["hostname"] = spec.get("hostname") or socket.gethostname()
+        tmp = cdir / "config.json.tmp"
+        tmp.write_text(json.dumps(spec))
+        os.replace(tmp, cdir / "config.json")
+    except BaseException:
+        cleanup_container(engine, rec, runtime)
+        raise
+
+    def cleanup() -> None:
+        cleanup_container(engine, rec, runtime)
+        if rec.options.auto_remove:
+            from pallet.engine.container_remove import forget_container
+
+            forget_container(engine, rec.id)
+
+    opts = MonitorOptions(
+        container_id=rec.id,
+        container_dir=str(cdir),
+        bundle=str(cdir),
+        runtime=runtime,
+        terminal=rec.options.tty,
+        stdin=rec.options.interactive,
+        attach=attach,
+        restart=parse_restart(rec.options.restart),
+        cleanup=cleanup,
+        log_path=str(cdir / "ctr.log"),
+    )
+    try:
+        (cdir / "paused").unlink(missing_ok=True)
+        return spawn_monitor(opts)
+    except BaseException:
+        cleanup()
+        raise
