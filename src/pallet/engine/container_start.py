@@ -221,14 +221,17 @@ def spec_options(
     )
 
 
-def cleanup_container(engine: Engine, rec: ContainerRecord, runtime: OCIRuntime) -> None:
+def cleanup_container(
+    engine: Engine, rec: ContainerRecord, runtime: OCIRuntime, *, delete_state: bool = True
+) -> None:
     """After the final exit: delete the runtime's state and unmount the rootfs."""
     from pallet.runtime.rootfs import unmount
 
-    try:
-        runtime.delete(rec.id, force=True)
-    except Exception:  # already gone
-        pass
+    if delete_state:
+        try:
+            runtime.delete(rec.id, force=True)
+        except Exception:  # already gone
+            pass
     merged = container_dir(engine, rec.id) / "merged"
     if merged.exists():
         unmount(str(merged))
@@ -266,8 +269,8 @@ def start_container(
         cleanup_container(engine, rec, runtime)
         raise
 
-    def cleanup() -> None:
-        cleanup_container(engine, rec, runtime)
+    def cleanup() -> None:  # in the monitor, which has already deleted the runtime's state
+        cleanup_container(engine, rec, runtime, delete_state=False)
         if rec.options.auto_remove:
             from pallet.engine.container_remove import forget_container
 

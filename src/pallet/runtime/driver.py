@@ -305,6 +305,8 @@ class SubprocessRuntime:
 
     def delete(self, id: str, force: bool = False) -> None:
         """Remove the runtime's state (and, with ``force``, kill a running container)."""
+        if self.name == "runc" and _delete_stopped_runc(os.path.join(self.root, id)):
+            return
         self._call("delete", *(["--force"] if force else []), id)
 
     def exec(
@@ -379,6 +381,41 @@ class SubprocessRuntime:
     def update(self, id: str, resources: dict[str, Any]) -> None:
         """Change a running container's limits (runtime-spec ``linux.resources``)."""
         self._call("update", "--resources", "-", id, stdin=json.dumps(resources).encode())
+
+
+def _delete_stopped_runc(state_dir: str) -> bool:
+    """Do what ``runc delete`` does for a container whose init has exited — remove its cgroups
+    and its state directory — without exec'ing runc (~20 ms). Returns False, leaving the work
+    to runc, whenever anything is unusual: a live init, hooks, a busy cgroup."""
+    try:
+        with open(os.path.join(state_dir, "state.json"), "rb") as fh:
+            state = json.loads(fh.read())
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return False
+    pid = int(state.get("init_process_pid") or 0)
+    if pid > 0:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            if fields[0] not in (b"Z", b"X") and int(fields[19]) == int(
+                state.get("init_process_start") or 0
+            ):
+                return False  # still running: runc must kill it
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            pass
+    if (state.get("config") or {}).get("hooks"):
+        return False
+    for path in sorted(set((state.get("cgroup_paths") or {}).values()), key=len, reverse=True):
+        try:
+            os.rmdir(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+    import shutil
+
+    shutil.rmtree(state_dir, ignore_errors=True)
+    return not os.path.exists(state_dir)
 
 
 def id_suffix() -> str:
