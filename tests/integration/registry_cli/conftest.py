@@ -1,0 +1,109 @@
+"""Fixtures for the registry verbs: real docker-registry servers and a CLI runner aimed at them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+import pytest
+
+from pallet.testing.registry import LocalRegistry, registry_available
+
+USER, PASSWORD = "tester", "s3cret"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if registry_available():
+        return
+    skip = pytest.mark.skip(reason="docker-registry is not installed")
+    for item in items:
+        if "registry" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def plain_registry() -> Iterator[LocalRegistry]:
+    """A plain-HTTP registry without auth, shared by the session."""
+    with LocalRegistry() as reg:
+        yield reg
+
+
+@pytest.fixture(scope="session")
+def tls_registry() -> Iterator[LocalRegistry]:
+    """A TLS registry (throwaway CA) with htpasswd user tester/s3cret."""
+    with LocalRegistry(tls=True, auth=(USER, PASSWORD)) as reg:
+        yield reg
+
+
+@pytest.fixture
+def reg_env(tmp_path: Path, tls_registry: LocalRegistry) -> dict[str, str]:
+    """Environment isolating the CLI from the host's registries.conf and logins."""
+    conf = tmp_path / "registries.conf"
+    conf.write_text("short-name-mode = 'permissive'\n")
+    return {
+        "CONTAINERS_REGISTRIES_CONF": str(conf),
+        "REGISTRY_AUTH_FILE": str(tmp_path / "auth.json"),
+        "PALLET_CERTS_D": str(tls_registry.certs_dir),
+    }
+
+
+class Runner:
+    """Runs ``pallet --root ROOT ...`` with ``env`` added; returns text stdout and stderr."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.env = env
+
+    def __call__(
+        self, *args: str, input: bytes | None = None, check: bool = False, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PALLET_")}
+        env.update(self.env)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pallet", "--root", str(self.root), *args],
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+        )
+        out = subprocess.CompletedProcess(
+            proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+        )
+        if check and proc.returncode:
+            raise AssertionError(f"pallet {' '.join(args)} failed: {out.stderr}")
+        return out
+
+    def state(self) -> tuple[str, str]:
+        """``pallet images -q --no-trunc`` and ``system check`` output, for "unchanged"."""
+        images = self("images", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}", check=True)
+        check = self("system", "check", check=True)
+        return images.stdout, check.stdout
+
+
+@pytest.fixture
+def cli(tmp_path: Path, reg_env: dict[str, str]) -> Runner:
+    """pallet on a throwaway store root, aimed at the test registries."""
+    root = tmp_path / "root"
+    root.mkdir(exist_ok=True)
+    return Runner(root, reg_env)
+
+
+@pytest.fixture
+def other_cli(tmp_path: Path, reg_env: dict[str, str]) -> Runner:
+    """pallet on a second, empty store root."""
+    root = tmp_path / "root2"
+    root.mkdir()
+    return Runner(root, reg_env)
+
+
+@pytest.fixture
+def pushed(cli: Runner, plain_registry: LocalRegistry, busybox_tar: Path) -> str:
+    """busybox imported into ``cli``'s store and pushed to the plain registry; its name."""
+    import uuid
+
+    name = f"{plain_registry.host}/test/bb-{uuid.uuid4().hex[:8]}:v1"
+    cli("import", "--change", 'CMD ["sh"]', str(busybox_tar), name, check=True)
+    cli("push", "-q", "--tls-verify=false", name, check=True)
+    return name
