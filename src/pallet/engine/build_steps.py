@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pallet.archive import write_tree
 from pallet.build.copier import resolve_in_root
 from pallet.build.runner import ImageState, LayerRef, RunMount, RunRequest, StepFailed
 from pallet.engine.context import Engine
@@ -25,6 +24,7 @@ from pallet.oci import mediatypes as mt
 from pallet.oci.descriptor import Descriptor
 from pallet.oci.manifest import Manifest
 from pallet.store.staging import staging_name
+from pallet.store.store import StoreImage
 
 __all__ = ["EngineStepRunner", "commit_image", "image_state", "store_upper"]
 
@@ -58,6 +58,8 @@ def store_upper(engine: Engine, layer_dir: Path, *, mtime: int | None, move: boo
     thrown away afterwards); otherwise the layer is unpacked from the tar (a working
     container keeps its upper).
     """
+    from pallet.archive.tarball import write_tree
+
     store = engine.store
     with store.blobs.writer() as writer:
         write_tree(layer_dir / "diff", writer, from_overlay_upper=True, mtime=mtime)  # type: ignore[arg-type]
@@ -114,21 +116,15 @@ class EngineStepRunner:
             img = self._pull(ref, platform, pull)
         return ImageState(img.record.id, img.config, img.manifest.layers)
 
-    def _pull(self, ref: str, platform: str | None, pull: str) -> object:
-        from pallet.engine.images import get_image
+    def _pull(self, ref: str, platform: str | None, pull: str) -> StoreImage:
+        from pallet.engine.pull import pull_image
+        from pallet.oci.platform import Platform
 
         if pull == "never":
             raise ImageNotFound(ref)
-        try:
-            from pallet.engine import pull as pulling  # type: ignore[attr-defined]
-        except ImportError:
-            pulling = None
-        if pulling is None or not hasattr(pulling, "pull_image"):
-            if pull == "always":
-                return get_image(self.engine, ref)
-            raise ImageNotFound(ref)
-        pulling.pull_image(self.engine, ref, platform=platform)
-        return get_image(self.engine, ref)
+        plat = Platform.parse(platform) if platform else None
+        record = pull_image(self.engine, ref, platform=plat, quiet=True)
+        return self.engine.store.image(record)
 
     def load_image(self, image_id: str) -> ImageState:
         return image_state(self.engine, image_id)
@@ -174,7 +170,7 @@ class EngineStepRunner:
     def run(self, parent: ImageState, request: RunRequest) -> LayerRef:
         with self._step() as step:
             with mounted(self.engine, parent.config.diff_ids, step) as merged:
-                created = _missing_targets(str(merged), request.mounts)
+                created = missing_targets(str(merged), request.mounts)
                 code = run_in_rootfs(self.engine, str(merged), step, request,
                                      stdio=(-1, self.stdout, self.stderr))  # fmt: skip
             if code != 0:
@@ -185,7 +181,7 @@ class EngineStepRunner:
             return store_upper(self.engine, step / "layer", mtime=self.mtime, move=True)
 
 
-def _missing_targets(merged: str, mounts: tuple[RunMount, ...]) -> list[str]:
+def missing_targets(merged: str, mounts: tuple[RunMount, ...]) -> list[str]:
     """For each mount target missing from the image: its top-most missing ancestor (the
     runtime creates mount points; they must not end up in the layer)."""
     out: list[str] = []
