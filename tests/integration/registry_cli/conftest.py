@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
+
 import pytest
+from regcli import PASSWORD, USER, Runner
 
 from pallet.testing.registry import LocalRegistry, registry_available
-
-USER, PASSWORD = "tester", "s3cret"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -47,39 +44,6 @@ def reg_env(tmp_path: Path, tls_registry: LocalRegistry) -> dict[str, str]:
         "REGISTRY_AUTH_FILE": str(tmp_path / "auth.json"),
         "PALLET_CERTS_D": str(tls_registry.certs_dir),
     }
-
-
-class Runner:
-    """Runs ``pallet --root ROOT ...`` with ``env`` added; returns text stdout and stderr."""
-
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
-        self.root = root
-        self.env = env
-
-    def __call__(
-        self, *args: str, input: bytes | None = None, check: bool = False, timeout: float = 180
-    ) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PALLET_")}
-        env.update(self.env)
-        proc = subprocess.run(
-            [sys.executable, "-m", "pallet", "--root", str(self.root), *args],
-            input=input,
-            capture_output=True,
-            timeout=timeout,
-            env=env,
-        )
-        out = subprocess.CompletedProcess(
-            proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode()
-        )
-        if check and proc.returncode:
-            raise AssertionError(f"pallet {' '.join(args)} failed: {out.stderr}")
-        return out
-
-    def state(self) -> tuple[str, str]:
-        """``pallet images -q --no-trunc`` and ``system check`` output, for "unchanged"."""
-        images = self("images", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}", check=True)
-        check = self("system", "check", check=True)
-        return images.stdout, check.stdout
 
 
 @pytest.fixture

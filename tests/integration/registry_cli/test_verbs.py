@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, USER, Runner
+from regcli import PASSWORD, USER, Runner
 
 from pallet.testing.registry import LocalRegistry
 
