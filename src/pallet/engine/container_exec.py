@@ -25,7 +25,7 @@ from pallet.engine.container_records import ContainerRecord, container_dir, reso
 from pallet.engine.container_start import DEFAULT_PATH, runtime_for
 from pallet.engine.container_state import read_state
 from pallet.engine.context import Engine
-from pallet.errors import Conflict, InvalidArgument
+from pallet.errors import Conflict, InvalidArgument, PalletError
 
 __all__ = ["ExecOptions", "exec_container", "exec_process", "running_container"]
 
@@ -130,6 +130,7 @@ def exec_container(
     """
     rec = running_container(engine, name)
     process = exec_process(engine, rec, opts)
+    _check_command(str(container_dir(engine, rec.id) / "merged"), process)
     runtime = runtime_for(engine)
     if opts.detach or not opts.tty:
         null = os.open(os.devnull, os.O_RDWR)
@@ -142,6 +143,34 @@ def exec_container(
         finally:
             os.close(null)
     return _exec_tty(engine, rec, process, stdin if opts.interactive else None, stdout)
+
+
+def _check_command(rootfs: str, process: dict[str, Any]) -> None:
+    """Fail as runc would (127 not found, 126 not executable) before the runtime prints its
+    own message on the process's stderr; anything uncertain is left to the runtime."""
+    import stat
+
+    from pallet.engine.container_cp import resolve_in_root
+    from pallet.errors import CommandCannotInvoke, CommandNotFound
+
+    cmd = str(process["args"][0])
+    if "/" in cmd:
+        candidates = [cmd if cmd.startswith("/") else f"{process['cwd']}/{cmd}"]
+    else:
+        path = next((e[5:] for e in process["env"] if e.startswith("PATH=")), DEFAULT_PATH)
+        candidates = [f"{d or '.'}/{cmd}" for d in path.split(":")]
+    for candidate in candidates:
+        try:
+            st = os.stat(resolve_in_root(rootfs, candidate))
+        except (OSError, PalletError):
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+            return
+        if "/" in cmd:
+            raise CommandCannotInvoke(f'exec: "{cmd}": permission denied')
+    if "/" in cmd:
+        raise CommandNotFound(f'exec: "{cmd}": stat {cmd}: no such file or directory')
+    raise CommandNotFound(f'exec: "{cmd}": executable file not found in $PATH')
 
 
 def _set_subreaper(on: bool) -> None:
