@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from pallet.engine.context import Engine
-from pallet.errors import InvalidArgument, PalletError, RegistryError
+from pallet.errors import InvalidArchive, InvalidArgument, PalletError, RegistryError
 from pallet.image.protocol import Image, Layer
 from pallet.oci import mediatypes as mt
 from pallet.oci.platform import Platform
@@ -86,6 +86,11 @@ def _open_layer(layer: Layer, progress: Progress | None) -> BinaryIO:
     return cast(BinaryIO, io.BufferedReader(_ProgressReader(layer.open(), report), _CHUNK))
 
 
+def _drain(src: BinaryIO) -> None:
+    while src.read(_CHUNK):
+        pass
+
+
 def _ingest_one(engine: Engine, layer: Layer, progress: Progress | None) -> None:
     """Make the layer's blob and its unpacked tree exist in the store."""
     from pallet.store.ingest import ingest_layer
@@ -108,14 +113,18 @@ def _ingest_one(engine: Engine, layer: Layer, progress: Progress | None) -> None
                 w.copy_from(src)
                 w.commit()
         else:
-            ingest_layer(
-                store,
-                src,
-                expected=desc.digest,
-                size=desc.size,
-                expected_diff_id=layer.diff_id,
-                keep_compressed=True,
-            )
+            try:
+                ingest_layer(
+                    store,
+                    src,
+                    expected=desc.digest,
+                    size=desc.size,
+                    expected_diff_id=layer.diff_id,
+                    keep_compressed=True,
+                )
+            except InvalidArchive:
+                _drain(src)  # a stream that does not decompress is most often corrupt bytes:
+                raise  # the digest check at its end says so (DigestMismatch) if it is
     if progress:
         progress.finished(desc.digest, "done")
 
