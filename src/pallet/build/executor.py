@@ -174,7 +174,10 @@ class _Build:
     def stage(self, stage: Stage, prefix: str, *, last: bool) -> str:
         insts = list(stage.instructions)
         total = len(insts) + 1
-        self.log(f"{prefix}STEP 1/{total}: {stage.from_instruction.original}")
+        head = stage.from_instruction.original
+        if "$" in head and not isinstance(stage.base, int):
+            head = f"FROM {stage.base}" + (f" AS {stage.name}" if stage.name else "")
+        self.log(f"{prefix}STEP 1/{total}: {head}")
         if isinstance(stage.base, int):
             base = self.runner.load_image(self.done[stage.base])
         elif stage.is_scratch:

@@ -177,8 +177,16 @@ class EngineStepRunner:
                 raise StepFailed(f"exit status {code}", code)
             upper = step / "layer" / "diff"
             for top in created:
-                shutil.rmtree(upper / top.lstrip("/"), ignore_errors=True)
+                remove_path(upper / top.lstrip("/"))
             return store_upper(self.engine, step / "layer", mtime=self.mtime, move=True)
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, link or directory tree if it exists."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def missing_targets(merged: str, mounts: tuple[RunMount, ...]) -> list[str]:

@@ -141,7 +141,7 @@ def builder_run(
     network: str = "host", stdio: tuple[int, int, int] = (0, 1, 2),
 ) -> int:  # fmt: skip
     """Run ``argv`` in the working container (``-v HOST:CTR[:ro]`` binds); return its status."""
-    from pallet.engine.build_steps import missing_targets, run_in_rootfs
+    from pallet.engine.build_steps import missing_targets, remove_path, run_in_rootfs
     from pallet.runtime import is_mounted, unmount
 
     rec = _get(engine, ref)
@@ -168,7 +168,7 @@ def builder_run(
     finally:
         upper = container_dir(engine, rec.id) / "layer" / "diff"
         for top in created:  # mount points the runtime made are not the container's changes
-            shutil.rmtree(upper / top.lstrip("/"), ignore_errors=True)
+            remove_path(upper / top.lstrip("/"))
         shutil.rmtree(bundle, ignore_errors=True)
         if not was_mounted:
             unmount(str(merged))
