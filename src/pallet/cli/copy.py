@@ -38,20 +38,18 @@ def copy(g: GlobalOptions, argv: list[str]) -> int:
 
     progress = make_progress(a.quiet)
     progress.line("Getting image source signatures")
-    try:
-        digest = copy_image(
-            g.engine(),
-            a.source,
-            a.destination,
-            all_=a.all,
-            platform=Platform.parse(a.platform) if a.platform else None,
-            compression=a.dest_compress_format,
-            force_compression=a.dest_compress_format is not None,
-            options=registry_options(a),
-            progress=progress,
-        )
-    finally:
-        progress.close()
+    digest = copy_image(
+        g.engine(),
+        a.source,
+        a.destination,
+        all_=a.all,
+        platform=Platform.parse(a.platform) if a.platform else None,
+        compression=a.dest_compress_format,
+        force_compression=a.dest_compress_format is not None,
+        options=registry_options(a),
+        progress=progress,
+    )
+    progress.close()  # on success only: a failure prints its one error line
     progress.line("Writing manifest to image destination")
     if a.digestfile:
         with open(a.digestfile, "w") as fh:

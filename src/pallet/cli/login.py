@@ -61,6 +61,7 @@ def registry_options(a: argparse.Namespace, **extra: object) -> RegistryOptions:
     from pallet.transports.registry.options import RegistryOptions
 
     creds = getattr(a, "creds", None)
+    extra.setdefault("max_workers", 6)  # transfers are I/O-bound: one thread per layer
     return RegistryOptions(
         tls_verify=a.tls_verify,
         auth_file=a.authfile,

@@ -146,16 +146,14 @@ def _push(g: GlobalOptions, argv: list[str]) -> int:
 
     engine = g.engine()
     progress = make_progress(a.quiet)
-    try:
-        digest = push_list(
-            engine,
-            a.list,
-            a.destination or a.list,
-            options=registry_options(a),
-            progress=progress,
-        )
-    finally:
-        progress.close()
+    digest = push_list(
+        engine,
+        a.list,
+        a.destination or a.list,
+        options=registry_options(a),
+        progress=progress,
+    )
+    progress.close()  # on success only: a failure prints its one error line
     if a.digestfile:
         with open(a.digestfile, "w") as fh:
             fh.write(digest)

@@ -54,13 +54,11 @@ def pull(g: GlobalOptions, argv: list[str]) -> int:
     engine = g.engine()
     progress = make_progress(a.quiet)
     progress.line("Getting image source signatures")
-    try:
-        if a.all_tags:
-            records = pull_all_tags(engine, a.name, platform=plat, progress=progress, options=opts)
-        else:
-            records = [pull_image(engine, a.name, platform=plat, progress=progress, options=opts)]
-    finally:
-        progress.close()
+    if a.all_tags:
+        records = pull_all_tags(engine, a.name, platform=plat, progress=progress, options=opts)
+    else:
+        records = [pull_image(engine, a.name, platform=plat, progress=progress, options=opts)]
+    progress.close()  # on success only: a failure prints its one error line
     progress.line("Writing manifest to image destination")
     sys.stderr.flush()
     for rec in records:

@@ -39,31 +39,27 @@ def push(g: GlobalOptions, argv: list[str]) -> int:
     if a.destination and a.destination.startswith(_OTHER_TRANSPORTS):
         from pallet.engine.copy import copy_image
 
-        try:
-            digest = copy_image(
-                engine,
-                f"containers-storage:{a.image}",
-                a.destination,
-                options=opts,
-                progress=progress,
-                compression=a.compression_format,
-            )
-        finally:
-            progress.close()
+        digest = copy_image(
+            engine,
+            f"containers-storage:{a.image}",
+            a.destination,
+            options=opts,
+            progress=progress,
+            compression=a.compression_format,
+        )
+        progress.close()
     else:
         from pallet.engine.push import push_image
 
-        try:
-            digest = push_image(
-                engine,
-                a.image,
-                a.destination,
-                compression=a.compression_format,
-                options=opts,
-                progress=progress,
-            )
-        finally:
-            progress.close()
+        digest = push_image(
+            engine,
+            a.image,
+            a.destination,
+            compression=a.compression_format,
+            options=opts,
+            progress=progress,
+        )
+        progress.close()
     progress.line("Writing manifest to image destination")
     if a.digestfile:
         with open(a.digestfile, "w") as fh:
