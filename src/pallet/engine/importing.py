@@ -8,7 +8,6 @@ from pallet.archive import Compression
 from pallet.engine.changes import apply_changes
 from pallet.engine.context import Engine
 from pallet.engine.images import normalize_name
-from pallet.errors import InvalidArchive
 from pallet.oci import mediatypes as mt
 from pallet.oci.config import ContainerConfig, History, ImageConfig
 from pallet.oci.descriptor import Descriptor
@@ -44,9 +43,7 @@ def import_tarball(
     name = normalize_name(reference) if reference else None
     plat = platform or host_platform()
     with engine.store.writing():
-        layer = ingest_layer(engine.store, src)
-        if layer.size == 0:
-            raise InvalidArchive("not a tar archive: the input is empty")
+        layer = ingest_layer(engine.store, src, allow_empty=False)
         created = now_rfc3339()
         config = ImageConfig(
             architecture=plat.architecture,

@@ -209,6 +209,7 @@ class SpecOptions:
     devices: tuple[Device, ...] = ()
     init_path: str = ""
     umask: int = 0o022
+    available_caps: tuple[str, ...] = ()  # the caller's bounding set; () means "all"
 
 
 def _cap_name(name: str) -> str:
@@ -417,6 +418,8 @@ def build_spec(opts: SpecOptions, *, hard_limits: dict[str, int] | None = None) 
     if hard_limits is None:
         hard_limits = current_hard_limits()
     caps = list(effective_capabilities(opts.cap_add, opts.cap_drop, opts.privileged))
+    if opts.available_caps:  # a container cannot get capabilities its creator lacks
+        caps = [c for c in caps if c in opts.available_caps]
     if opts.uid == 0 or opts.privileged:
         eff = caps
     else:  # a non-root user keeps only what it was explicitly given, as podman does

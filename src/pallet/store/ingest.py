@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from pallet.archive import Compression, HashingReader, extract_layer, open_decompressed, sniff
-from pallet.errors import DigestMismatch
+from pallet.errors import DigestMismatch, InvalidArchive
 from pallet.store.blobs import BlobWriter
 from pallet.store.store import Store
 
@@ -106,6 +106,7 @@ def ingest_layer(
     expected: str | None = None,
     size: int | None = None,
     expected_diff_id: str | None = None,
+    allow_empty: bool = True,
     keep_compressed: bool | None = None,
 ) -> IngestedLayer:
     """Store ``src`` (a layer blob, compressed or not) and unpack it, in one pass.
@@ -135,6 +136,8 @@ def ingest_layer(
             plain.drain()
             tee.drain()
             diff_id = plain.digest
+            if not allow_empty and writer.size == 0:
+                raise InvalidArchive("not a tar archive: the input is empty")
             if expected_diff_id and diff_id != expected_diff_id:
                 raise DigestMismatch(expected_diff_id, diff_id, "layer diffID")
             digest = writer.commit()
