@@ -108,6 +108,8 @@ class BarProgress:
         moved = sum(b.done for b in blobs if b.status != "exists")
         skipped = sum(1 for b in blobs if b.status in ("exists", "mounted"))
         took = time.monotonic() - self._t0
+        if not blobs:  # file transports copy without per-blob reports
+            return f"{self._verb} image in {took:.1f}s"
         text = f"{self._verb} {len(blobs)} blobs, {human_size(moved)} in {took:.1f}s"
         if took > 0 and moved:
             text += f" ({_rate(moved, took)})"

@@ -36,3 +36,23 @@ def test_piped_prints_one_summary_line() -> None:
 
 def test_quiet_prints_nothing() -> None:
     assert _run("quiet") == ""
+
+
+def test_registry_verbs_do_not_import_the_http_stack() -> None:
+    import subprocess
+    import sys
+
+    modules = [
+        "pallet.cli.pull",
+        "pallet.cli.push",
+        "pallet.cli.copy",
+        "pallet.cli.login",
+        "pallet.cli.manifest",
+        "pallet.cli.remote_inspect",
+        "pallet.engine.pull",
+    ]
+    code = f"import sys\nfor m in {modules!r}: __import__(m)\n" + (
+        "print('ssl' in sys.modules or 'http.client' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
