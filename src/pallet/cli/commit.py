@@ -16,8 +16,9 @@ def commit(g: GlobalOptions, argv: list[str]) -> int:
     p.add_argument("-a", "--author", default="", help='author (e.g. "Jane <jane@example.com>")')
     p.add_argument("-c", "--change", action="append", default=[], help="Dockerfile instruction")
     p.add_argument("-m", "--message", default="", help="commit message")
-    p.add_argument("-p", "--pause", default="true", nargs="?", const="true",
-                   help="pause the container while committing (default true)")  # fmt: skip
+    p.add_argument("-p", dest="pause", action="store_const", const="true",
+                   help="pause the container while committing (the default)")  # fmt: skip
+    p.add_argument("--pause", dest="pause", default="true", help="--pause=false to not pause")
     p.add_argument("-f", "--format", default="oci", choices=("oci", "docker"))
     p.add_argument("-q", "--quiet", action="store_true")
     p.add_argument("container")
