@@ -35,9 +35,9 @@ class Source:
     is_dir: bool
 
 
-def tree_entries(root: str, skip: IgnoreMatcher | None = None, rel: str = "") -> Iterator[
-    tuple[str, os.stat_result]
-]:
+def tree_entries(
+    root: str, skip: IgnoreMatcher | None = None, rel: str = ""
+) -> Iterator[tuple[str, os.stat_result]]:
     """``(relative name, lstat)`` of everything under ``root`` (not ``root``), sorted, with the
     paths ``skip`` excludes (matched against ``rel/name``) left out."""
     try:
@@ -118,8 +118,8 @@ class BuildContext:
         """The sources ``pattern`` names (a path or a glob, relative to the context)."""
         cleaned = clean_path("/" + pattern).lstrip("/")
         if any(c in _GLOB for c in cleaned):
-            hits = [self._source(rel, os.path.basename(rel)) for rel in self._glob(cleaned)]
-            hits = [h for h in hits if h is not None]
+            globbed = [self._source(r, os.path.basename(r)) for r in self._glob(cleaned)]
+            hits = [h for h in globbed if h is not None]
             if not hits:
                 raise BuildError(f'{keyword} failed: no source files were specified: no items '
                                  f'matching glob "{pattern}" in the build context')  # fmt: skip
@@ -204,7 +204,9 @@ class _Prefixed:
 
 
 def _entry(h: hashlib._Hash, name: str, path: str, st: os.stat_result) -> None:
-    h.update(f"{name}\0{st.st_mode:o}\0{st.st_uid}:{st.st_gid}\0".encode("utf-8", "surrogateescape"))
+    h.update(
+        f"{name}\0{st.st_mode:o}\0{st.st_uid}:{st.st_gid}\0".encode("utf-8", "surrogateescape")
+    )
     if stat.S_ISREG(st.st_mode):
         h.update(st.st_size.to_bytes(8, "big"))
         with open(path, "rb") as fh:

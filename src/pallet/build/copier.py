@@ -134,7 +134,7 @@ def _replace(target: str, is_dir: bool) -> None:
     if stat.S_ISDIR(st.st_mode):
         if not is_dir:
             shutil.rmtree(target)
-    elif is_dir or True:
+    else:
         os.unlink(target)
 
 

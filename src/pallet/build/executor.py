@@ -254,9 +254,7 @@ class _Build:
                 copy = plan_copy(step, self.context, scratch=self.opts.scratch_dir)
             content = copy.digest
         elif isinstance(step, ins.Run):
-            extra += tuple(
-                self.image_for(m.from_stage).id for m in step.mounts if m.from_stage
-            )
+            extra += tuple(self.image_for(m.from_stage).id for m in step.mounts if m.from_stage)
         key = cache_key(cur.id, step, args=args, content=content, extra=extra)
         if self.use_cache():
             hit = self.cache.get(key)
@@ -368,11 +366,12 @@ class _Build:
             return RunMount("bind", m.target or "", path, readonly=readonly)
         if m.type == "secret":
             ident = m.id or os.path.basename(m.target or "")
-            path = self.opts.secrets.get(ident)
-            if path is None:
+            secret = self.opts.secrets.get(ident)
+            if secret is None:
                 if m.required:
                     raise BuildError(f"secret {ident!r} is required but was not provided")
                 return None
+            path = secret
             if m.env:
                 with open(path, encoding="utf-8", errors="replace") as fh:
                     env.append(f"{m.env}={fh.read()}")
@@ -380,4 +379,3 @@ class _Build:
                     return None
             return RunMount("bind", m.target or f"/run/secrets/{ident}", path, readonly=True)
         raise BuildError(f"RUN --mount=type={m.type} is not supported")
-

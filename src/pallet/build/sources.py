@@ -114,7 +114,9 @@ def _chmod(text: str | None) -> int | None:
     try:
         mode = int(text, 8)
     except ValueError:
-        raise BuildError(f"invalid chmod parameter {text!r}: only octal modes are supported")
+        raise BuildError(
+            f"invalid chmod parameter {text!r}: only octal modes are supported"
+        ) from None
     if mode > 0o7777:
         raise BuildError(f"invalid chmod parameter {text!r}")
     return mode
@@ -167,7 +169,7 @@ def _archive_unpacker(path: str) -> Callable[[str], None] | None:
         if kind is not Compression.NONE:
             fh.seek(0)
             try:
-                head = open_decompressed(fh).read(512)  # type: ignore[arg-type]
+                head = open_decompressed(fh).read(512)
             except Exception:
                 return None
     if len(head) < 262 or head[257:262] != b"ustar":
@@ -175,7 +177,7 @@ def _archive_unpacker(path: str) -> Callable[[str], None] | None:
 
     def unpack(dest: str) -> None:
         with open(path, "rb") as fh:
-            extract_layer(open_decompressed(fh), Path(dest), mode="apply")  # type: ignore[arg-type]
+            extract_layer(open_decompressed(fh), Path(dest), mode="apply")
 
     return unpack
 

@@ -16,8 +16,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pallet build", description="Build an image using instructions from Containerfiles"
     )
-    p.add_argument("context", nargs="?", default=".",
-                   help="a directory, a tar archive, or - (a Dockerfile or tar on stdin)")  # fmt: skip
+    p.add_argument(
+        "context", nargs="?", default=".", help="a directory, a tar archive, or - (stdin)"
+    )
     p.add_argument("-t", "--tag", action="append", default=[], help="name the image")
     p.add_argument("-f", "--file", help="the Containerfile (default: CONTEXT/Containerfile "
                    "or CONTEXT/Dockerfile; - for stdin)")  # fmt: skip
@@ -132,8 +133,8 @@ def build(g: GlobalOptions, argv: list[str]) -> int:
 
 
 def _run(g: GlobalOptions, source: object, options: object, a: argparse.Namespace) -> int:
-    from pallet.engine.build import BuildSource, build_image
     from pallet.build.executor import BuildOptions
+    from pallet.engine.build import BuildSource, build_image
 
     assert isinstance(source, BuildSource) and isinstance(options, BuildOptions)
     out = sys.stdout

@@ -54,12 +54,16 @@ def _find_dockerfile(context: Path | None, name: str | None) -> tuple[str, str]:
         try:
             return path.read_text(), path.name
         except FileNotFoundError:
-            raise BuildError(f"the specified Containerfile or Dockerfile does not exist: {name}") from None
+            raise BuildError(
+                f"the specified Containerfile or Dockerfile does not exist: {name}"
+            ) from None
     assert context is not None
     for default in ("Containerfile", "Dockerfile"):
         if (context / default).is_file():
             return (context / default).read_text(), default
-    raise BuildError(f"no Containerfile or Dockerfile specified or found in context directory, {context}")
+    raise BuildError(
+        f"no Containerfile or Dockerfile specified or found in context directory, {context}"
+    )
 
 
 def build_image(
@@ -108,7 +112,9 @@ def build_image(
 
         runner = EngineStepRunner(engine, mtime=options.timestamp, stdout=stdout, stderr=stderr)
         with engine.store.writing():
-            return execute(dockerfile, context, runner, CacheIndex(cache_path(engine)), options, log)
+            return execute(
+                dockerfile, context, runner, CacheIndex(cache_path(engine)), options, log
+            )
     finally:
         if scratch.exists():
             shutil.rmtree(scratch, ignore_errors=True)

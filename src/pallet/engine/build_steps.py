@@ -138,6 +138,9 @@ class EngineStepRunner:
     def tag(self, image_id: str, names: tuple[str, ...]) -> None:
         from pallet.engine.images import tag_image
 
+        record = self.engine.store.images.get(image_id)
+        if record is not None and set(names) <= set(record.names):
+            return  # a cached rebuild: nothing to write
         tag_image(self.engine, image_id, list(names))
 
     # -- filesystem steps -------------------------------------------------------------------
@@ -227,7 +230,9 @@ def run_in_rootfs(
     cwd = resolve_in_root(rootfs, request.cwd)
     if not os.path.isdir(cwd):
         os.makedirs(cwd, 0o755, exist_ok=True)
-    mounts = [Mount(m.target, m.source, m.type, ("ro",) if m.readonly else ()) for m in request.mounts]
+    mounts = [
+        Mount(m.target, m.source, m.type, ("ro",) if m.readonly else ()) for m in request.mounts
+    ]
     if request.network == "host":
         for name in ("resolv.conf", "hosts"):
             inside = resolve_in_root(rootfs, f"/etc/{name}")

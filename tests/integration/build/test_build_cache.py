@@ -93,4 +93,4 @@ def test_hostile_contexts(build: Any, ctx: Path, tmp_path: Path) -> None:
     (ctx / ".dockerignore").write_text("*\n")
     res = build("FROM busybox\nCOPY real /x\n", check=False)
     assert res.returncode == 125 and "excluded by .dockerignore" in res.stderr
-    build("FROM busybox\nCOPY . /all/\nRUN test -z \"$(ls -A /all)\"\n")
+    build('FROM busybox\nCOPY . /all/\nRUN test -z "$(ls -A /all)"\n')

@@ -156,8 +156,14 @@ def test_secret_tmpfs_and_bind_mounts(build: Any, pallet: PalletCLI, ctx: Path,
         "RUN --mount=type=bind,source=data.txt,target=/in cat /in > /bound\n",
         "--secret", f"id=tok,src={secret}", "-t", "mounts",
     )  # fmt: skip
-    out = _run(pallet, "mounts", "sh", "-c", "cat /seen /tmpfs /bound; "
-               "for p in /run /scratch /in; do test -e $p && echo left $p; done; true")
+    out = _run(
+        pallet,
+        "mounts",
+        "sh",
+        "-c",
+        "cat /seen /tmpfs /bound; "
+        "for p in /run /scratch /in; do test -e $p && echo left $p; done; true",
+    )
     assert out == "s3cret" + "x\nbound\n"  # no mount point is left in a layer
 
 
