@@ -24,19 +24,27 @@ status the Engine API answers with. Messages use Docker's wording where clients 
     ├── CommandNotFound              127 / 500   the container's command does not exist
     ├── RegistryError                125 / 500   structured registry errors (code, status)
     │   └── Unauthorized             125 / 401
-    └── BuildError                   125 / 400   a Dockerfile or build step failed
+    ├── BuildError                   125 / 400   a Dockerfile or build step failed
+    └── ContainerError               125 / 500   a container run by the Python API exited non-zero
+
+docker-py's names are kept for scripts written against it (``import pallet as docker``):
+``DockerException`` and ``APIError`` are ``PalletError``; ``NotFound``, ``ImageNotFound`` and
+``BuildError`` are the classes above; ``ContainerError`` carries docker-py's attributes.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "APIError",
     "BlobNotFound",
     "BuildError",
     "CommandCannotInvoke",
     "CommandNotFound",
     "Conflict",
+    "ContainerError",
     "ContainerNotFound",
     "DigestMismatch",
+    "DockerException",
     "ImageNotFound",
     "InvalidArchive",
     "InvalidArgument",
@@ -189,3 +197,40 @@ class BuildError(PalletError):
     """A Dockerfile does not parse, or a build step failed."""
 
     http_status = 400
+
+    def __init__(self, reason: str = "", build_log: object = None) -> None:
+        super().__init__(reason)
+        self.msg = reason
+        self.build_log = build_log if build_log is not None else []
+
+
+class ContainerError(PalletError):
+    """A container started by ``containers.run()`` exited with a non-zero status (docker-py)."""
+
+    def __init__(
+        self,
+        container: object,
+        exit_status: int,
+        command: object,
+        image: str,
+        stderr: bytes | str | None,
+    ) -> None:
+        self.container = container
+        self.exit_status = exit_status
+        self.command = command
+        self.image = image
+        self.stderr = stderr
+        err = (
+            f": {stderr.decode(errors='replace') if isinstance(stderr, bytes) else stderr}"
+            if stderr
+            else ""
+        )
+        super().__init__(
+            f"Command '{command}' in image '{image}' returned non-zero exit "
+            f"status {exit_status}{err}"
+        )
+
+
+#: docker-py's names for the roots of the tree.
+DockerException = PalletError
+APIError = PalletError
