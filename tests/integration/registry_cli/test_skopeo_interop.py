@@ -53,7 +53,7 @@ def test_skopeo_pushes_pallet_pulls_ready_to_run(
 
 
 def test_pallet_pushes_skopeo_inspects_and_copies_back_identical(
-    cli: Runner, pushed: str, plain_registry: LocalRegistry, tmp_path: Path
+    cli: Runner, other_cli: Runner, pushed: str, plain_registry: LocalRegistry, tmp_path: Path
 ) -> None:
     ours = json.loads(cli("inspect", NOVERIFY, f"docker://{pushed}", check=True).stdout)
     theirs = json.loads(_skopeo("inspect", "--tls-verify=false", f"docker://{pushed}"))
@@ -68,8 +68,8 @@ def test_pallet_pushes_skopeo_inspects_and_copies_back_identical(
     back = f"{plain_registry.host}/interop/back:1"
     _skopeo("copy", "-q", "--dest-tls-verify=false", f"oci:{layout}:x", f"docker://{back}")
     assert _skopeo("inspect", "--raw", "--tls-verify=false", f"docker://{back}") == raw
-    cli("copy", "-q", f"oci:{layout}:x", "fromskopeo", check=True)
+    other_cli("copy", "-q", f"oci:{layout}:x", "fromskopeo", check=True)
     assert (
-        cli("image", "inspect", "--format", "{{.Digest}}", "fromskopeo").stdout.strip()
+        other_cli("image", "inspect", "--format", "{{.Digest}}", "fromskopeo").stdout.strip()
         == (ours["Digest"])
     )
