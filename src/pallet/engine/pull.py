@@ -62,12 +62,12 @@ class _ProgressReader(io.RawIOBase):
 
 
 def with_context(exc: PalletError, prefix: str) -> PalletError:
-    """The same registry error with ``prefix: `` in front (podman's wording); others as is."""
-    if isinstance(exc, RegistryError):
-        return type(exc)(
-            f"{prefix}: {exc}", code=exc.code, status=exc.status, temporary=exc.temporary
-        )
-    return exc
+    """The same error (same class and fields) with ``prefix: `` in front, podman's wording."""
+    cls = type(exc)
+    new = cls.__new__(cls)
+    new.__dict__.update(exc.__dict__)
+    new.args = (f"{prefix}: {exc}",)
+    return new
 
 
 def _open_layer(layer: Layer, progress: Progress | None) -> BinaryIO:
@@ -257,7 +257,7 @@ def pull_image(
             if len(candidates) == 1 or exc.status not in (401, 403, 404):
                 raise last from None
         except PalletError as exc:
-            raise with_context(exc, f"copying image docker://{cand}") from None
+            raise with_context(exc, f"copying image docker://{cand}: writing blob") from None
     assert last is not None
     raise last
 

@@ -167,5 +167,6 @@ def test_with_context_keeps_class_and_fields() -> None:
     assert err.status == 401 and err.exit_code == 125
     temp = with_context(RegistryError("boom", status=503, temporary=True), "p")
     assert isinstance(temp, RegistryError) and temp.temporary
-    other = DigestMismatch("a", "b")
-    assert with_context(other, "p") is other
+    other = with_context(DigestMismatch("a", "b"), "p")
+    assert isinstance(other, DigestMismatch) and other.expected == "a"
+    assert str(other) == "p: blob digest mismatch: expected a, got b"
