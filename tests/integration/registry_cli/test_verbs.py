@@ -202,3 +202,61 @@ def test_manifest_list_create_add_annotate_push_all(
     assert cli("manifest", "inspect", "mylist").returncode == 125
     cli("system", "prune", "-f")
     assert "no problems found" in cli("system", "check", check=True).stdout
+
+
+def test_copy_all_keeps_an_index_and_its_images(
+    cli: Runner, pushed: str, busybox_tar: Path, tmp_path: Path
+) -> None:
+    host = pushed.split("/", 1)[0]
+    cli("import", "--platform", "linux/arm64", str(busybox_tar), "armbb2", check=True)
+    cli(
+        "manifest",
+        "create",
+        "idx",
+        f"docker://{pushed}",
+        "armbb2",
+        "--tls-verify=false",
+        check=True,
+    )
+    src = f"docker://{host}/lists/all:1"
+    digest = cli("manifest", "push", "-q", NOVERIFY, "idx", src, check=True).stdout.split()[-1]
+    df = tmp_path / "df"
+    cli(
+        "copy",
+        "-q",
+        "--all",
+        NOVERIFY,
+        "--digestfile",
+        str(df),
+        src,
+        f"oci:{tmp_path}/o:all",
+        check=True,
+    )
+    assert df.read_text() == digest
+    index = json.loads((tmp_path / "o" / "index.json").read_text())
+    assert index["manifests"][0]["digest"] == digest
+    cli(
+        "copy",
+        "-q",
+        "--all",
+        NOVERIFY,
+        f"oci:{tmp_path}/o:all",
+        f"docker://{host}/lists/back:1",
+        "--digestfile",
+        str(df),
+        check=True,
+    )
+    assert df.read_text() == digest
+    one = cli(
+        "copy",
+        "-q",
+        NOVERIFY,
+        "--platform",
+        "linux/arm64",
+        src,
+        f"dir:{tmp_path}/d",
+        "--digestfile",
+        str(df),
+        check=True,
+    )
+    assert one.returncode == 0 and df.read_text() != digest
