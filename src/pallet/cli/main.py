@@ -11,7 +11,31 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from pallet.cli.globals import GlobalOptions
+
+def _defer_import(name: str) -> None:
+    """Stand in for a module until one of its attributes is used.
+
+    ``dataclasses`` imports ``inspect`` (~10 ms with ``ast``, ``dis`` and ``tokenize``) but uses
+    it only to write docstrings for undocumented classes, which pallet has none of. The stand-in
+    forwards any attribute access to the real module, imported at that moment.
+    """
+    if name in sys.modules:
+        return
+    import types
+
+    class _Deferred(types.ModuleType):
+        def __getattr__(self, attr: str) -> object:
+            if sys.modules.get(name) is self:
+                del sys.modules[name]
+            real = __import__(name)
+            return getattr(real, attr)
+
+    sys.modules[name] = _Deferred(name)
+
+
+_defer_import("inspect")
+
+from pallet.cli.globals import GlobalOptions  # noqa: E402
 
 __all__ = ["main"]
 

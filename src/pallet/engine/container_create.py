@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import replace
 
 from pallet.engine.container_records import (
@@ -25,7 +24,6 @@ def find_or_pull_image(
     engine: Engine, name: str, policy: str = "missing", platform: str = ""
 ) -> StoreImage:
     """The image to run: from the store, or pulled as ``--pull`` says."""
-    from pallet.engine.images import get_image
 
     if policy not in ("missing", "always", "never", "newer"):
         raise InvalidArgument(
@@ -33,7 +31,7 @@ def find_or_pull_image(
         )
     if policy in ("missing", "newer", "never"):
         try:
-            return get_image(engine, name)
+            return engine.store.image(engine.store.images.resolve(name))
         except ImageNotFound:
             if policy == "never":
                 raise
@@ -78,7 +76,7 @@ def create_container(
     args = resolve_command(img, opts) if kind == "container" else ()
     if opts.name:
         check_name(opts.name)
-    cid = secrets.token_hex(32)
+    cid = os.urandom(32).hex()
     engine.root.ensure()
     with containers_transaction(engine) as records:
         name = opts.name or new_name(records)

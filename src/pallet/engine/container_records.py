@@ -8,7 +8,6 @@ container's directory, so ``ps`` reads one index file plus a few small files per
 from __future__ import annotations
 
 import os
-import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -263,8 +262,8 @@ def check_name(name: str) -> None:
 
 def new_name(records: dict[str, ContainerRecord]) -> str:
     taken = {r.name for r in records.values()}
-    rng = random.Random(os.urandom(8))
     while True:
-        name = f"{rng.choice(_ADJECTIVES)}_{rng.choice(_NOUNS)}"
+        a, b = os.urandom(2)
+        name = f"{_ADJECTIVES[a % len(_ADJECTIVES)]}_{_NOUNS[b % len(_NOUNS)]}"
         if name not in taken:
             return name

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 
@@ -25,6 +24,8 @@ def forget_container(engine: Engine, cid: str) -> None:
     """Drop the record and the directory (the container must no longer run or be mounted)."""
     with containers_transaction(engine) as records:
         records.pop(cid, None)
+    import shutil
+
     shutil.rmtree(container_dir(engine, cid), ignore_errors=True)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +93,8 @@ def _etc_files(engine: Engine, rec: ContainerRecord, hostname: str) -> list[Moun
     hosts += f"127.0.1.1\t{hostname} {rec.name}\n"
     (cdir / "hosts").write_text(hosts)
     (cdir / "hostname").write_text(hostname + "\n")
+    import shutil
+
     try:
         shutil.copyfile("/etc/resolv.conf", cdir / "resolv.conf")
     except OSError:
@@ -186,6 +187,8 @@ _CAP_NUMBERS = {
 
 
 def _init_path() -> str:
+    import shutil
+
     for name in ("catatonit", "tini-static", "tini"):
         path = shutil.which(name) or (
             f"/usr/libexec/podman/{name}" if os.path.exists(f"/usr/libexec/podman/{name}") else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pallet.errors import DigestMismatch, InvalidArgument
+
+if TYPE_CHECKING:
+    import hashlib
 
 __all__ = ["Digest", "sha256_of"]
 
@@ -48,10 +51,14 @@ class Digest:
         return self.hex[:12]
 
     def hasher(self) -> hashlib._Hash:
+        import hashlib
+
         return hashlib.new(self.algorithm)
 
     def verify(self, data: bytes, what: str = "blob") -> None:
         """Raise DigestMismatch unless ``data`` hashes to this digest."""
+        import hashlib
+
         actual = hashlib.new(self.algorithm, data).hexdigest()
         if actual != self.hex:
             raise DigestMismatch(str(self), f"{self.algorithm}:{actual}", what)
@@ -59,4 +66,6 @@ class Digest:
 
 def sha256_of(data: bytes) -> Digest:
     """The sha256 digest of exactly these bytes."""
+    import hashlib
+
     return Digest("sha256", hashlib.sha256(data).hexdigest())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform as _platform
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +76,7 @@ def normalize_arch(arch: str) -> str:
 
 def host_platform() -> Platform:
     """The platform of the machine pallet runs on."""
-    machine = _platform.machine()
+    machine = os.uname().machine
     arch = normalize_arch(machine)
     variant = "v8" if arch == "arm64" else ("v7" if machine == "armv7l" else "")
     return Platform("linux", arch, variant)

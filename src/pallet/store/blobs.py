@@ -7,9 +7,7 @@ sees a partial or wrong blob under a digest.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -39,6 +37,8 @@ class BlobWriter:
         self._store = store
         self.expected = expected
         self.expected_size = expected_size
+        import hashlib
+
         self._hash = hashlib.sha256()
         self.size = 0
         self._tmp = store.root.tmp / staging_name("blob")
@@ -150,6 +150,8 @@ class BlobStore:
 
     def link_or_copy(self, src: Path, expected: str | None = None) -> str:
         """Store the file at ``src`` (streamed), verifying ``expected`` if given."""
+        import shutil
+
         with open(src, "rb") as fh, self.writer(expected) as w:
             shutil.copyfileobj(fh, w, _CHUNK)  # type: ignore[misc]
             return w.commit()

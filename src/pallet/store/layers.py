@@ -9,7 +9,6 @@ Layers are unpacked in overlay form (whiteouts as 0:0 character devices and opaq
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +81,8 @@ class LayerStore:
         return True
 
     def discard(self, stage: Path) -> None:
+        import shutil
+
         shutil.rmtree(stage, ignore_errors=True)
 
     def info(self, diff_id: str) -> LayerInfo:
@@ -95,6 +96,8 @@ class LayerStore:
             return
         doomed = self.root.tmp / staging_name("gone")
         os.rename(src, doomed)
+        import shutil
+
         shutil.rmtree(doomed, ignore_errors=True)
 
     def __iter__(self) -> Iterator[str]:

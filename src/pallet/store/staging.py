@@ -7,15 +7,13 @@ entries whose PID is gone, and ``clean_stale`` removes exactly those.
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 from pathlib import Path
 
 __all__ = ["clean_stale", "pid_alive", "staging_name"]
 
 
 def staging_name(kind: str) -> str:
-    return f"{kind}-{os.getpid()}-{secrets.token_hex(6)}"
+    return f"{kind}-{os.getpid()}-{os.urandom(6).hex()}"
 
 
 def pid_alive(pid: int) -> bool:
@@ -52,6 +50,8 @@ def clean_stale(tmp: Path) -> list[str]:
             continue
         path = tmp / name
         if path.is_dir() and not path.is_symlink():
+            import shutil
+
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import BinaryIO
@@ -21,7 +21,10 @@ __all__ = ["Store", "StoreImage", "StoreLayer"]
 
 
 def now_rfc3339() -> str:
-    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    ns = time.time_ns()
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9 // 1000:06d}Z"
+    )
 
 
 class Store:
