@@ -55,12 +55,37 @@ def get_image(engine: Engine, name: str) -> StoreImage:
     return engine.store.image(record)
 
 
+def _diff_ids(engine: Engine, records: list[ImageRecord]) -> dict[str, tuple[str, ...]]:
+    return {r.id: engine.store.image(r).config.diff_ids for r in records}
+
+
+def intermediate_ids(engine: Engine, records: list[ImageRecord]) -> set[str]:
+    """Nameless images that are parents of other images (build steps), as podman hides them:
+    their layers are a prefix of another image's layers."""
+    layers = _diff_ids(engine, records)
+    out = set()
+    for rec in records:
+        if rec.names:
+            continue
+        mine = layers[rec.id]
+        if any(
+            other != rec.id and theirs[: len(mine)] == mine and len(theirs) >= len(mine)
+            for other, theirs in layers.items()
+        ):
+            out.add(rec.id)
+    return out
+
+
 def list_images(engine: Engine, *, all_: bool = False) -> list[ImageSummary]:
-    """Every image, one row per name (dangling images get one ``<none>`` row)."""
+    """Every image, one row per name (dangling images get one ``<none>`` row); intermediate
+    build images only with ``all_``."""
     usage = containers_using_images(engine)
     rows: list[ImageSummary] = []
     records = sorted(engine.store.images, key=lambda r: (r.created, r.id), reverse=True)
+    hidden = set() if all_ else intermediate_ids(engine, records)
     for rec in records:
+        if rec.id in hidden:
+            continue
         img = engine.store.image(rec)
         size = img.size
         labels = img.config.config.label_map
@@ -245,9 +270,10 @@ def prune_images(engine: Engine, *, all_: bool = False) -> list[str]:
 
     usage = containers_using_images(engine)
     removed: list[str] = []
+    keep = set() if all_ else intermediate_ids(engine, list(engine.store.images))
     with engine.store.images.transaction() as records:
         for key, rec in list(records.items()):
-            if rec.id in usage:
+            if rec.id in usage or rec.id in keep:
                 continue
             if not rec.names or all_:
                 del records[key]

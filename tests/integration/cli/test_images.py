@@ -333,3 +333,21 @@ def test_python_m_pallet_and_console_script(root: Path) -> None:
         [sys.executable, "-m", "pallet", "frobnicate"], capture_output=True, text=True
     )
     assert out.returncode == 125 and "unrecognized command" in out.stderr
+
+
+@pytest.mark.runc
+def test_intermediate_build_images_hidden_and_kept_by_prune(pallet: PalletCLI,
+                                                           busybox_image: str,
+                                                           tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN echo hi > /x\nENV A=1\nLABEL k=v\n")
+    pallet("build", "-q", "-t", "final", str(ctx), check=True)
+    shown = pallet("images", "--format", "{{.Repository}}", check=True).stdout.split()
+    assert sorted(shown) == ["localhost/busybox", "localhost/final"]
+    everything = pallet("images", "-a", "-q", check=True).stdout.split()
+    assert len(everything) > 2
+    pallet("image", "prune", "-f", check=True)
+    assert pallet("images", "-a", "-q", check=True).stdout.split() == everything
+    rebuilt = pallet("build", "-t", "final", str(ctx), check=True).stdout
+    assert "Using cache" in rebuilt
