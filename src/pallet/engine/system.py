@@ -37,11 +37,20 @@ def disk_usage(engine: Engine) -> list[UsageRow]:
     store = engine.store
     usage = containers_using_images(engine)
     records = list(store.images)
-    sizes = {r.id: store.image(r).size for r in records}
-    total = sum(sizes.values())
+    layers = {r.id: set(store.image(r).config.diff_ids) for r in records}
+    every = set().union(*layers.values()) if layers else set()
+    used = set().union(*(layers[r.id] for r in records if r.id in usage)) if usage else set()
+    size = {d: store.layers.info(d).size for d in every}  # shared layers count once
     active = [r for r in records if r.id in usage]
-    reclaim = sum(sizes[r.id] for r in records if r.id not in usage)
-    rows = [UsageRow("Images", len(records), len(active), total, reclaim)]
+    rows = [
+        UsageRow(
+            "Images",
+            len(records),
+            len(active),
+            sum(size.values()),
+            sum(v for d, v in size.items() if d not in used),
+        )
+    ]
     cdir = engine.root.containers
     cids = os.listdir(cdir) if cdir.is_dir() else []
     csize = sum(_tree_size(str(cdir / c)) for c in cids)
