@@ -17,7 +17,7 @@ import pytest
 
 pytestmark = pytest.mark.runc
 
-SCRIPT = r'''
+SCRIPT = r"""
 import io
 import tarfile
 import time
@@ -203,7 +203,7 @@ assert exited.id in client.containers.prune()["ContainersDeleted"]
 assert set(client.df()) >= {"Images", "Containers", "Volumes", "LayersSize"}
 client.close()
 print("OK")
-'''
+"""
 
 
 def test_docker_py_script_runs_unchanged(root: Path, busybox_image: str, tmp_path: Path) -> None:

@@ -76,7 +76,6 @@ class Container(Model):
         stderr: bool = True,
         stream: bool = False,
         logs: bool = False,
-        demux: bool = False,
     ) -> Any:
         """The container's output: what it writes from now on (with ``logs``, from the
         start); ``stream`` yields it as it comes until the container stops."""
@@ -267,9 +266,7 @@ class Container(Model):
 
         start_existing(self._client.engine, self.id)
 
-    def stats(
-        self, *, decode: bool | None = None, stream: bool = True, one_shot: bool | None = None
-    ) -> Any:
+    def stats(self, *, decode: bool | None = None, stream: bool = True) -> Any:
         """One stats sample in Docker's shape (``stream=True`` yields samples until stopped)."""
         from pallet.local.models.usage import container_stats
 

@@ -144,11 +144,13 @@ class ImageCollection(Collection[Image]):
 
         return push(self, repository, tag, kwargs)
 
-    def remove(self, image: str, force: bool = False, noprune: bool = False) -> None:
-        """Remove an image by name or id."""
-        self._remove(image, force=force)
+    def remove(self, *args: Any, **kwargs: Any) -> None:
+        """Remove an image: ``remove(image, force=False, noprune=False)``."""
+        self._remove(*args, **kwargs)
 
-    def _remove(self, image: str, *, force: bool) -> builtins.list[dict[str, str]]:
+    def _remove(
+        self, image: str, force: bool = False, noprune: bool = False
+    ) -> builtins.list[dict[str, str]]:
         from pallet.engine.images import remove_images
         from pallet.local.models.shapes import familiar
 
