@@ -13,9 +13,10 @@ without it an index is resolved to one platform.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from pallet.engine.context import Engine
 from pallet.errors import ImageNotFound, InvalidArgument, PalletError
@@ -140,11 +141,12 @@ def _names_for(loc: Location, source: Item) -> list[str]:
     return list(names)
 
 
-def _write_file(path: str, writer: object, item: Item, names: list[str]) -> None:
+def _write_file(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Write an archive to ``path`` through a temporary file renamed into place."""
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
         with open(tmp, "wb") as out:
-            writer.write(out, [(item, names)])  # type: ignore[attr-defined]
+            write(out)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -182,13 +184,15 @@ def write_location(
     elif loc.transport == "oci-archive":
         from pallet.transports import oci_archive
 
-        _write_file(loc.path, oci_archive, item, [loc.name] if loc.name else [])
+        names = [loc.name] if loc.name else []
+        _write_file(loc.path, lambda out: oci_archive.write(out, [(item, names)]))
     elif loc.transport == "docker-archive":
         from pallet.transports import docker_archive
 
         if not isinstance(item, Image):
             raise InvalidArgument("docker-archive cannot hold a multi-platform index: drop --all")
-        _write_file(loc.path, docker_archive, item, _names_for(loc, source or item))
+        image, tags = item, _names_for(loc, source or item)
+        _write_file(loc.path, lambda out: docker_archive.write(out, [(image, tags)]))
     elif loc.transport == "dir":
         from pallet.transports import dir as dir_transport
 

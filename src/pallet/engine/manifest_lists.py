@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _FILE = "manifests.json"
+_LOCAL = "containers-storage:"
 
 
 @contextlib.contextmanager
@@ -75,7 +76,7 @@ def _save_index(engine: Engine, entry: dict[str, Any], index: Index) -> None:
     digest = engine.store.blobs.put(data)
     entry["index"] = digest
     local = [
-        d.digest for d in index.manifests if entry["sources"].get(d.digest, "").startswith("c")
+        d.digest for d in index.manifests if entry["sources"].get(d.digest, "").startswith(_LOCAL)
     ]
     entry["blobs"] = [digest, *local]
 

@@ -70,17 +70,21 @@ def with_context(exc: PalletError, prefix: str) -> PalletError:
     return new
 
 
-def _open_layer(layer: Layer, progress: Progress | None) -> BinaryIO:
-    """A verifying reader of the layer's blob, reporting progress as it is read."""
+def _open_layer(layer: Layer, progress: Progress | None, client: object) -> BinaryIO:
+    """A verifying reader of the layer's blob, reporting progress as it is read.
+
+    ``client`` is the RegistryClient of a registry image (None otherwise): its blobs are read
+    through a BlobReader, which reports bytes as they arrive and resumes a cut download.
+    """
     desc = layer.descriptor
     report: Callable[[int], None] = (
         (lambda done: progress.advanced(desc.digest, done)) if progress else (lambda _n: None)
     )
-    client = getattr(layer, "_client", None)
     repo = getattr(layer, "repo", None)
-    if client is not None and isinstance(repo, str):  # a RemoteLayer: report as bytes arrive
-        from pallet.transports.registry import BlobReader
+    if client is not None and isinstance(repo, str):
+        from pallet.transports.registry import BlobReader, RegistryClient
 
+        assert isinstance(client, RegistryClient)
         raw = BlobReader(client, repo, desc.digest, desc.size, report)
         return cast(BinaryIO, io.BufferedReader(raw, _CHUNK))
     return cast(BinaryIO, io.BufferedReader(_ProgressReader(layer.open(), report), _CHUNK))
@@ -91,7 +95,7 @@ def _drain(src: BinaryIO) -> None:
         pass
 
 
-def _ingest_one(engine: Engine, layer: Layer, progress: Progress | None) -> None:
+def _ingest_one(engine: Engine, layer: Layer, progress: Progress | None, client: object) -> None:
     """Make the layer's blob and its unpacked tree exist in the store."""
     from pallet.store.ingest import ingest_layer
 
@@ -106,7 +110,7 @@ def _ingest_one(engine: Engine, layer: Layer, progress: Progress | None) -> None
     if progress:
         progress.started(desc.digest, desc.size)
     # cut between blob and unpack: unpack the verified local copy
-    src = store.blobs.open(desc.digest) if has_blob else _open_layer(layer, progress)
+    src = store.blobs.open(desc.digest) if has_blob else _open_layer(layer, progress, client)
     with src:
         if has_layer:
             with store.blobs.writer(desc.digest, desc.size) as w:
@@ -149,10 +153,11 @@ def store_image(
             raise InvalidArgument(f"foreign layer {layer.descriptor.digest} is not supported")
         layers.setdefault(layer.descriptor.digest, layer)
     store = engine.store
+    client = getattr(image, "client", None)  # a RemoteImage's RegistryClient
     with store.writing():
         with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
             futures: list[Future[None]] = [
-                pool.submit(_ingest_one, engine, la, progress) for la in layers.values()
+                pool.submit(_ingest_one, engine, la, progress, client) for la in layers.values()
             ]
             try:
                 for fut in futures:
