@@ -12,15 +12,19 @@ without it an index is resolved to one platform.
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from pallet.engine.context import Engine
 from pallet.errors import ImageNotFound, InvalidArgument, PalletError
-from pallet.image.protocol import Image, ImageIndex
+from pallet.image.protocol import Image, ImageIndex, Layer
+from pallet.oci.config import ImageConfig
+from pallet.oci.descriptor import Descriptor
+from pallet.oci.manifest import Manifest
 from pallet.oci.platform import Platform
 from pallet.oci.reference import Reference
 
@@ -31,6 +35,7 @@ __all__ = ["TRANSPORTS", "Location", "copy_image", "parse_location", "read_locat
 
 TRANSPORTS = ("docker", "oci", "oci-archive", "docker-archive", "dir", "containers-storage")
 Item = Image | ImageIndex
+_STORE = "containers-storage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,79 @@ def read_location(
     return item
 
 
+class _Reported(io.RawIOBase):
+    """A layer's stream that tells a Progress how far it has been read."""
+
+    def __init__(self, raw: BinaryIO, digest: str, size: int, progress: Progress) -> None:
+        super().__init__()
+        self._raw, self._digest, self._progress, self._done = raw, digest, progress, 0
+        progress.started(digest, size)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: memoryview | bytearray) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buf))
+        n = len(data)
+        buf[:n] = data
+        if n:
+            self._done += n
+            self._progress.advanced(self._digest, self._done)
+        else:
+            self._progress.finished(self._digest, "done")
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+@dataclass(frozen=True, slots=True)
+class _ReportedLayer:
+    layer: Layer
+    progress: Progress
+
+    @property
+    def descriptor(self) -> Descriptor:
+        return self.layer.descriptor
+
+    @property
+    def diff_id(self) -> str:
+        return self.layer.diff_id
+
+    def open(self) -> BinaryIO:
+        d = self.layer.descriptor
+        raw = _Reported(self.layer.open(), d.digest, d.size, self.progress)
+        return cast(BinaryIO, io.BufferedReader(raw, 1 << 20))
+
+
+class _ReportedImage:
+    """An image whose layers report progress as file transports read them."""
+
+    def __init__(self, image: Image, progress: Progress) -> None:
+        self._image = image
+        self._progress = progress
+
+    @property
+    def manifest_bytes(self) -> bytes:
+        return self._image.manifest_bytes
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._image.manifest
+
+    @property
+    def config_bytes(self) -> bytes:
+        return self._image.config_bytes
+
+    @property
+    def config(self) -> ImageConfig:
+        return self._image.config
+
+    def layers(self) -> Sequence[Layer]:
+        return [_ReportedLayer(la, self._progress) for la in self._image.layers()]
+
+
 def _names_for(loc: Location, source: Item) -> list[str]:
     if loc.name:
         return [str(Reference.parse(loc.name).docker_hub())]
@@ -177,6 +255,8 @@ def write_location(
         if isinstance(item, Image):
             return write(ref, item, options, progress)
         return write_index(ref, item, options, progress)
+    if progress is not None and isinstance(item, Image) and loc.transport != _STORE:
+        item = _ReportedImage(item, progress)  # the store reports for itself
     if loc.transport == "oci":
         from pallet.transports import layout
 
