@@ -145,3 +145,36 @@ def test_kind_file_parents_and_args(pallet: PalletCLI, busybox_image: str, tmp_p
     assert run.stdout == f"hello\nbase:{base_hash.stdout.strip()}\n"
     graph = pallet("catalog", "graph", "--topsrcdir", str(top), check=True)
     assert graph.stdout == "base\n└── child\n"
+
+
+def test_load_from_a_url(pallet: PalletCLI, five: Path, tmp_path: Path) -> None:
+    import functools
+    import http.server
+    import threading
+
+    _build(pallet, five, "other", "--artifacts", str(tmp_path / "out"))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "out")
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/other/image.tar.zst"
+        other = PalletCLI(tmp_path / "root2")
+        loaded = other("catalog", "load", url, check=True)
+        assert "other:" in loaded.stdout
+        missing = other("catalog", "load", url.replace("other/", "nope/"))
+        assert missing.returncode == 125 and "404" in missing.stderr
+    finally:
+        server.shutdown()
+
+
+def test_a_failing_step_leaves_no_artifact_or_route(pallet: PalletCLI, five: Path) -> None:
+    (five / "taskcluster/docker/leaf1/Dockerfile").write_text("FROM mid\nRUN exit 3\n")
+    out = pallet("catalog", "build", "--topsrcdir", str(five), timeout=300)
+    assert out.returncode == 125
+    assert out.stderr.startswith("Error: image leaf1: ")
+    routes = index_routes(pallet.root)
+    assert not any(r.startswith("leaf1.") for r in routes)
+    assert not list((pallet.root / "catalog" / "artifacts").glob("leaf1/*/*.zst"))
