@@ -95,7 +95,8 @@ def test_non_zero_exit_with_remove_removes_and_raises(client: Any, busybox: str)
     with pytest.raises(pallet.errors.ContainerError) as info:
         client.containers.run(busybox, "sh -c 'echo bad >&2; exit 2'", name="failing", remove=True)
     assert (info.value.exit_status, info.value.stderr) == (2, b"bad\n")
-    assert info.value.container.name == "failing" and info.value.image == busybox
+    failed: Any = info.value.container
+    assert failed.name == "failing" and info.value.image == busybox
     assert client.containers.list(all=True) == []
 
 
