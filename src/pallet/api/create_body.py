@@ -79,8 +79,8 @@ def _restart(policy: Any) -> str:
     return f"{name}:{count}" if name == "on-failure" and count else name
 
 
-def _network(mode: Any) -> str:
-    mode = str(mode or "")
+def _network(value: Any) -> str:
+    mode = str(value or "")
     if mode in _DEFAULT_NETWORKS:
         return ""
     if mode in ("host", "none"):

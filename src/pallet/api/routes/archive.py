@@ -125,7 +125,7 @@ def get(req: Request, resp: Response, svc: Service) -> None:
         resp.base = {**resp.base, "X-Docker-Container-Path-Stat": header}
         resp.stream(200, "application/x-tar")
         with io.BufferedWriter(_Chunks(resp), 1 << 20) as out:
-            write_tar(host, name, out)  # type: ignore[arg-type]
+            write_tar(host, name, out)
         resp.end()
 
 

@@ -206,8 +206,9 @@ def top(req: Request, resp: Response, svc: Service) -> None:
 
 def _stats_shape(s: Any, online: int) -> dict[str, Any]:
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())
-    cpu = {
-        "cpu_usage": {"total_usage": 0, "usage_in_kernelmode": 0, "usage_in_usermode": 0},
+    usage = {"total_usage": 0, "usage_in_kernelmode": 0, "usage_in_usermode": 0}
+    cpu: dict[str, Any] = {
+        "cpu_usage": usage,
         "system_cpu_usage": 0,
         "online_cpus": online,
         "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0},
@@ -215,7 +216,7 @@ def _stats_shape(s: Any, online: int) -> dict[str, Any]:
     # Docker's clients compute CPU % from two samples; give them ones that yield ours.
     total = 10**9
     used = int(s.cpu_percent / 100.0 / online * total)
-    cpu_now = {**cpu, "cpu_usage": {**cpu["cpu_usage"], "total_usage": used}}
+    cpu_now = {**cpu, "cpu_usage": {**usage, "total_usage": used}}
     cpu_now["system_cpu_usage"] = total
     return {
         "read": now,

@@ -17,8 +17,11 @@ if TYPE_CHECKING:
     from pallet.transports.registry import RegistryOptions
 
 
-def registry_options(req: Request, **extra: Any) -> RegistryOptions:
-    """RegistryOptions with the credentials of the ``X-Registry-Auth`` header, if any."""
+def registry_options(req: Request, name: str = "", **extra: Any) -> RegistryOptions:
+    """RegistryOptions with the credentials of the ``X-Registry-Auth`` header, if any.
+
+    As dockerd does, registries on the loopback interface are reached over plain HTTP
+    (``name`` is the image the request is about)."""
     import base64
     import json
 
@@ -33,6 +36,9 @@ def registry_options(req: Request, **extra: Any) -> RegistryOptions:
             raise HTTPError(400, "invalid X-Registry-Auth header") from None
         if isinstance(obj, dict) and obj.get("username"):
             extra["credentials"] = (str(obj["username"]), str(obj.get("password") or ""))
+    host = name.split("/", 1)[0] if "/" in name else ""
+    if host.startswith(("localhost:", "127.")) or host in ("localhost", "[::1]"):
+        extra.setdefault("tls_verify", False)
     extra.setdefault("max_workers", 6)
     return RegistryOptions(**extra)
 
@@ -56,8 +62,12 @@ def image_summaries(engine: Engine, *, all_: bool, filters: dict[str, list[str]]
     usage = containers_using_images(engine)
     out = []
     records = sorted(engine.store.images, key=lambda r: (r.created, r.id), reverse=True)
+    images = {rec.id: engine.store.image(rec) for rec in records}
+    hidden = set() if all_ else _intermediate(images)
     for rec in records:
-        img = engine.store.image(rec)
+        if rec.id in hidden:
+            continue
+        img = images[rec.id]
         labels = dict(img.config.config.label_map)
         tags = repo_tags(rec.names)
         if "dangling" in filters:
@@ -87,6 +97,22 @@ def image_summaries(engine: Engine, *, all_: bool, filters: dict[str, list[str]]
                 "Containers": len(usage.get(rec.id, ())),
             }
         )
+    return out
+
+
+def _intermediate(images: dict[str, StoreImage]) -> set[str]:
+    """Untagged images whose layers start another image's (build steps): Docker lists them
+    only with ``all``."""
+    layers = {i: tuple(img.config.diff_ids) for i, img in images.items()}
+    out = set()
+    for i, img in images.items():
+        if img.record.names:
+            continue
+        mine = layers[i]
+        for j, theirs in layers.items():
+            if j != i and len(theirs) > len(mine) and theirs[: len(mine)] == mine:
+                out.add(i)
+                break
     return out
 
 
@@ -171,7 +197,7 @@ def _save(resp: Response, svc: Service, names: list[str]) -> None:
         get_image(engine, name)  # a 404 before the stream starts
     resp.stream(200, "application/x-tar")
     with io.BufferedWriter(_ChunkWriter(resp), 1 << 20) as out:
-        save_images(engine, names, out)  # type: ignore[arg-type]
+        save_images(engine, names, out)
     resp.end()
 
 

@@ -143,11 +143,9 @@ def wait(req: Request, resp: Response, svc: Service) -> None:
             if code is None:
                 code = svc.exits.last(cid)
             break
-        if code is None and not state.running:
-            if condition == "not-running" or (
-                state.finished_at and state.finished_at != first.finished_at
-            ):
-                code = state.exit_code
+        fresh = bool(state.finished_at) and state.finished_at != first.finished_at
+        if code is None and not state.running and (condition == "not-running" or fresh):
+            code = state.exit_code
         if code is not None and condition != "removed":
             break
         with svc.lock:

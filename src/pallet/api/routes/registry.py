@@ -16,6 +16,7 @@ from pallet.api.http import HTTPError, Request, Response
 from pallet.api.router import route
 from pallet.api.routes.images import registry_options
 from pallet.api.shapes import familiar
+from pallet.errors import RegistryError
 
 if TYPE_CHECKING:
     from pallet.api.service import Service
@@ -89,13 +90,23 @@ def create(req: Request, resp: Response, svc: Service) -> None:
     before = {r.id for r in engine.store.images}
     repo, _, ref = image.rpartition(":") if "@" not in image else image.partition("@")
     progress_first = {"status": f"Pulling from {familiar(repo or image)}", "id": ref or "latest"}
-    record = pull_image(
-        engine,
-        image,
-        platform=_platform(req.arg("platform")),
-        progress=progress,
-        options=registry_options(req),
-    )
+    try:
+        record = pull_image(
+            engine,
+            image,
+            platform=_platform(req.arg("platform")),
+            progress=progress,
+            options=registry_options(req, image),
+        )
+    except RegistryError as exc:
+        if exc.status in (401, 403, 404) and not resp.started:
+            repo_name = familiar(image.rpartition(":")[0] if ":" in image else image)
+            raise HTTPError(
+                404,
+                f"pull access denied for {repo_name}, repository does not exist or may require "
+                f"'docker login': {exc}",
+            ) from None
+        raise
     progress.message(progress_first)
     progress.message({"status": f"Digest: {record.manifest_digest}"})
     fresh = record.id not in before
@@ -137,7 +148,7 @@ def push(req: Request, resp: Response, svc: Service) -> None:
     get_image(engine, name)
     progress = _Progress(resp, "push")
     progress.message({"status": f"The push refers to repository [{name.rpartition(':')[0]}]"})
-    digest = push_image(engine, name, options=registry_options(req), progress=progress)
+    digest = push_image(engine, name, options=registry_options(req, name), progress=progress)
     tag = name.rpartition(":")[2] if ":" in name.rpartition("/")[2] else "latest"
     progress.message({"status": f"{tag}: digest: {digest} size: 0"})
     progress.message({"progressDetail": {}, "aux": {"Tag": tag, "Digest": digest, "Size": 0}})
