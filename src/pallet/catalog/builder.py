@@ -156,16 +156,22 @@ def _names(planned: PlannedImage) -> list[str]:
     return list(dict.fromkeys([planned.tag, planned.image.tag]))
 
 
-def _indexed(engine: Engine, index: LocalIndex, planned: PlannedImage) -> IndexEntry | None:
+def _indexed(
+    engine: Engine, index: LocalIndex, planned: PlannedImage, level: int
+) -> IndexEntry | None:
     """The index entry of ``planned``'s digest if its image can still be had, else None.
 
-    An entry whose store image was removed is restored from its artifact; one with neither
-    is stale and dropped.
+    An entry whose store image was removed is restored from its artifact, and a removed
+    artifact is saved again from the image; an entry with neither is stale and dropped.
     """
     entry = index.find_digest(planned.name, planned.digest)
     if entry is None:
         return None
     if engine.store.images.get(entry.image_id) is not None:
+        if entry.artifact and not os.path.isfile(entry.artifact):
+            from pallet.engine.catalog import save_artifact
+
+            save_artifact(engine, entry.image_id, entry.tag, Path(entry.artifact), level=level)
         return entry
     if entry.artifact and os.path.isfile(entry.artifact):
         from pallet.engine.catalog import load_artifact
@@ -284,7 +290,7 @@ def realize(
 
     index = LocalIndex(engine.root.path)
     name = planned.name
-    entry = _indexed(engine, index, planned)
+    entry = _indexed(engine, index, planned, zstd_level(settings.level))
     if entry is not None:
         set_names(engine, entry.image_id, _names(planned))
         _place(settings, planned, entry)
