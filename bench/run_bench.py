@@ -25,8 +25,7 @@ PALLET = [sys.executable, "-m", "pallet"]
 
 def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> float:
     t = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE)
+    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     took = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
@@ -53,10 +52,18 @@ def main() -> int:
     proot = work / "pallet"
     pallet = [*PALLET, "--root", str(proot)]
     podman = ["podman", "--root", str(work / "pr"), "--runroot", str(work / "pn")]
-    subprocess.run([*pallet, "import", "--change", 'CMD ["sh"]', str(tar), "bb"], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([*podman, "import", str(tar), "bb"], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [*pallet, "import", "--change", 'CMD ["sh"]', str(tar), "bb"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [*podman, "import", str(tar), "bb"],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     bundle = work / "bundle"
     (bundle / "rootfs").mkdir(parents=True)
     subprocess.run(["tar", "-C", str(bundle / "rootfs"), "-xf", str(tar)], check=True)
@@ -68,21 +75,43 @@ def main() -> int:
     runs: dict[str, Callable[[], float]] = {
         "pallet run --rm": lambda: timed([*pallet, "run", "--rm", "bb", "true"]),
         "podman run --rm --network none": lambda: timed(
-            [*podman, "run", "--rm", "--network", "none", "--runtime", "runc", "--ulimit",
-             "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "bb", "true"], env=env),
+            [
+                *podman,
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--runtime",
+                "runc",
+                "--ulimit",
+                "nofile=1024:1024",
+                "--ulimit",
+                "nproc=1024:1024",
+                "bb",
+                "true",
+            ],
+            env=env,
+        ),
         "runc run (prepared bundle)": lambda: timed(
             ["runc", "--root", str(work / "runc"), "run", f"b{time.monotonic_ns()}"],
-            cwd=str(bundle)),
+            cwd=str(bundle),
+        ),
     }
     docker_dir = work / "docker"
     docker_env = dict(os.environ, DOCKER_HOST=f"unix://{docker_dir}/docker.sock")
     if not args.no_docker and shutil.which("dockerd"):
-        subprocess.run(["bash", str(RECIPES / "dockerd-private.sh"), "start", str(docker_dir)],
-                       check=True)
-        subprocess.run(["docker", "import", str(tar), "bb"], env=docker_env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["bash", str(RECIPES / "dockerd-private.sh"), "start", str(docker_dir)], check=True
+        )
+        subprocess.run(
+            ["docker", "import", str(tar), "bb"],
+            env=docker_env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         runs["docker run --rm (dockerd)"] = lambda: timed(
-            ["docker", "run", "--rm", "bb", "true"], env=docker_env)
+            ["docker", "run", "--rm", "bb", "true"], env=docker_env
+        )
     try:
         for fn in runs.values():  # warm up each once
             fn()
@@ -100,27 +129,41 @@ def main() -> int:
                 print(f"  ratio pallet / {k:25s} {mine / v:5.2f}")
         if args.ps:
             for i in range(args.ps):
-                subprocess.run([*pallet, "create", "--name", f"c{i}", "bb", "true"],
-                               stdout=subprocess.DEVNULL, check=True)
-                subprocess.run([*podman, "create", "--name", f"c{i}", "bb", "true"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+                subprocess.run(
+                    [*pallet, "create", "--name", f"c{i}", "bb", "true"],
+                    stdout=subprocess.DEVNULL,
+                    check=True,
+                )
+                subprocess.run(
+                    [*podman, "create", "--name", f"c{i}", "bb", "true"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=True,
+                )
             ps_samples: dict[str, list[float]] = {"pallet": [], "podman": []}
             for _ in range(max(5, args.rounds // 2)):
                 ps_samples["pallet"].append(timed([*pallet, "ps", "-a"]))
                 ps_samples["podman"].append(timed([*podman, "ps", "-a"], env=env))
             pm = statistics.median(ps_samples["pallet"])
             qm = statistics.median(ps_samples["podman"])
-            print(f"ps -a with {args.ps} containers: pallet {pm * 1000:.1f} ms, podman "
-                  f"{qm * 1000:.1f} ms, ratio {pm / qm:.2f}")
+            print(
+                f"ps -a with {args.ps} containers: pallet {pm * 1000:.1f} ms, podman "
+                f"{qm * 1000:.1f} ms, ratio {pm / qm:.2f}"
+            )
     finally:
         if docker_dir.exists():
             subprocess.run(["bash", str(RECIPES / "dockerd-private.sh"), "stop", str(docker_dir)])
-        subprocess.run([*pallet, "rm", "-af"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        subprocess.run([*podman, "rm", "-af"], env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        subprocess.run([*podman, "system", "reset", "-f"], env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run([*pallet, "rm", "-af"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*podman, "rm", "-af"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        subprocess.run(
+            [*podman, "system", "reset", "-f"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         subprocess.run(["umount", "-R", str(work)], stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
     return 0
