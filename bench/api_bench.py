@@ -73,7 +73,7 @@ def main() -> int:
     tar = busybox_tarball(work / "busybox.tar")
     procs: list[subprocess.Popen[bytes]] = []
     envs: dict[str, dict[str, str]] = {}
-    stops: list[Callable[[], None]] = []
+    stops: list[Callable[[], object]] = []
     try:
         # pallet
         proot = work / "pallet"
@@ -95,7 +95,7 @@ def main() -> int:
             penv = dict(os.environ)
             penv["CONTAINERS_CONF"] = str(RECIPES / "podman-conf-here.conf")
             regconf = work / "registries.conf"
-            regconf.write_text('unqualified-search-registries = []\n')
+            regconf.write_text("unqualified-search-registries = []\n")
             penv["CONTAINERS_REGISTRIES_CONF"] = str(regconf)
             podman = ["podman", "--root", str(work / "pr"), "--runroot", str(work / "pn")]
             subprocess.run([*podman, "import", str(tar), "bb"], env=penv, check=True,

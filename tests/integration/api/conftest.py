@@ -54,7 +54,9 @@ class Service:
             proc.stderr.decode(errors="replace"),
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"docker {' '.join(args)} failed ({proc.returncode}): {out.stderr}")
+            raise AssertionError(
+                f"docker {' '.join(args)} failed ({proc.returncode}): {out.stderr}"
+            )
         return out
 
 
@@ -78,7 +80,16 @@ def service(root: Path, busybox_image: str) -> Iterator[Service]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PALLET_")}
     log = open(root.parent / "service.log", "wb")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pallet", "--root", str(root), "system", "service", f"unix://{sock}"],
+        [
+            sys.executable,
+            "-m",
+            "pallet",
+            "--root",
+            str(root),
+            "system",
+            "service",
+            f"unix://{sock}",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,

@@ -25,7 +25,9 @@ def test_version_and_info(service: Service) -> None:
 
 
 def test_run_rm_exit_code_and_output(service: Service, pallet: PalletCLI) -> None:
-    out = service.docker("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3", check=False)
+    out = service.docker(
+        "run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3", check=False
+    )
     assert out.returncode == 3
     assert out.stdout == "out\n" and out.stderr == "err\n"
     assert pallet("ps", "-aq").stdout.strip() == ""  # --rm removed it
@@ -33,7 +35,14 @@ def test_run_rm_exit_code_and_output(service: Service, pallet: PalletCLI) -> Non
 
 def test_run_detached_ps_logs_follow_stop_rm(service: Service) -> None:
     cid = service.docker(
-        "run", "-d", "--name", "ticker", "busybox", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.3; done"
+        "run",
+        "-d",
+        "--name",
+        "ticker",
+        "busybox",
+        "sh",
+        "-c",
+        "for i in 1 2 3; do echo $i; sleep 0.3; done",
     ).stdout.strip()
     assert len(cid) == 64
     ps = service.docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Image}}")
@@ -60,7 +69,9 @@ def test_stop_and_restart(service: Service) -> None:
     service.docker("rm", "-f", "sleeper")
 
 
-def _pty_run(argv: list[str], env: dict[str, str], typed: bytes, wait: float = 15) -> tuple[int, bytes]:
+def _pty_run(
+    argv: list[str], env: dict[str, str], typed: bytes, wait: float = 15
+) -> tuple[int, bytes]:
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         os.execvpe(argv[0], argv, env)
@@ -95,7 +106,9 @@ def test_exec_interactive_tty(service: Service) -> None:
 
 def test_run_interactive_tty(service: Service) -> None:
     code, out = _pty_run(
-        ["docker", "run", "--rm", "-it", "busybox", "sh"], service.env(), b"echo hi$((1+1)); exit 3\n"
+        ["docker", "run", "--rm", "-it", "busybox", "sh"],
+        service.env(),
+        b"echo hi$((1+1)); exit 3\n",
     )
     assert code == 3
     assert b"hi2\r\n" in out
@@ -130,7 +143,9 @@ def test_images_build_tag_save_load_rmi(service: Service, tmp_path: Path) -> Non
     (ctx / "f.txt").write_text("data\n")
     (ctx / "Dockerfile").write_text("FROM busybox\nCOPY f.txt /f.txt\nRUN echo built > /b\n")
     built = service.docker("build", "-t", "cliimg", str(ctx))
-    assert "Successfully built" in built.stdout and "Successfully tagged cliimg:latest" in built.stdout
+    assert (
+        "Successfully built" in built.stdout and "Successfully tagged cliimg:latest" in built.stdout
+    )
     assert service.docker("run", "--rm", "cliimg", "cat", "/f.txt", "/b").stdout == "data\nbuilt\n"
     service.docker("tag", "cliimg", "cliimg:two")
     listed = service.docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
@@ -159,7 +174,9 @@ def test_volumes(service: Service) -> None:
 
 
 def test_shared_store_both_ways(service: Service, pallet: PalletCLI) -> None:
-    cid = pallet("run", "-d", "--name", "from-cli", "busybox", "sleep", "300", check=True).stdout.strip()
+    cid = pallet(
+        "run", "-d", "--name", "from-cli", "busybox", "sleep", "300", check=True
+    ).stdout.strip()
     ps = service.docker("ps", "--format", "{{.ID}} {{.Names}} {{.Status}}").stdout
     assert f"{cid[:12]} from-cli Up" in ps
     service.docker("run", "-d", "--name", "from-docker", "busybox", "sleep", "300")
@@ -181,7 +198,10 @@ def test_pull_and_push(service: Service, pallet: PalletCLI) -> None:
         assert "digest: sha256:" in pushed.stdout
         service.docker("rmi", target)
         pulled = service.docker("pull", target)
-        assert f"Status: Downloaded newer image for {target}" in pulled.stdout or pulled.returncode == 0
+        assert (
+            f"Status: Downloaded newer image for {target}" in pulled.stdout
+            or pulled.returncode == 0
+        )
         assert service.docker("run", "--rm", target, "echo", "pulled").stdout == "pulled\n"
         missing = service.docker("pull", f"{reg.host}/test/nothing:v1", check=False)
         assert missing.returncode == 1

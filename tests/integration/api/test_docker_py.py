@@ -155,7 +155,9 @@ def test_events_stream_closes(service: Service, client: Any) -> None:
 def test_raw_socket_keepalive(service: Service) -> None:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(str(service.socket))
-    s.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\n\r\nGET /v1.44/version HTTP/1.1\r\nHost: d\r\n\r\n")
+    s.sendall(
+        b"GET /_ping HTTP/1.1\r\nHost: d\r\n\r\nGET /v1.44/version HTTP/1.1\r\nHost: d\r\n\r\n"
+    )
     data = b""
     while data.count(b"HTTP/1.1 200") < 2:
         data += s.recv(65536)

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from pallet.api.service import Service
 
 
+#: Finished exec instances kept for ``GET /exec/{id}/json`` (Docker keeps them until the
+#: container goes; clients read the exit code right after the stream ends).
+_KEEP_FINISHED = 256
+
+
 @dataclass(slots=True)
 class ExecSession:
     """One exec instance, from create to its exit code."""
@@ -81,6 +86,9 @@ def create(req: Request, resp: Response, svc: Service) -> None:
         (int(size[0]) or 24, int(size[1]) or 80),
     )
     with svc.lock:
+        finished = [k for k, v in svc.execs.items() if v.done.is_set()]
+        for key in finished[: max(0, len(finished) - _KEEP_FINISHED)]:
+            del svc.execs[key]  # oldest first: dicts keep insertion order
         svc.execs[session.id] = session
     resp.json({"Id": session.id}, 201)
 
