@@ -11,20 +11,22 @@ import sys
 
 from pallet.cli.globals import GlobalOptions
 from pallet.cli.login import add_registry_flags, registry_options
+from pallet.oci.platform import Platform
 
-__all__ = ["platform_from_args", "pull"]
+__all__ = ["add_platform_flags", "platform_from_args", "pull"]
 
 
 def add_platform_flags(p: argparse.ArgumentParser) -> None:
+    """``--platform`` and podman's ``--arch``/``--os``/``--variant``."""
     p.add_argument("--platform", help="OS/ARCH[/VARIANT] to pull from a multi-platform image")
     p.add_argument("--arch", help="architecture to pull (overrides the host's)")
     p.add_argument("--os", help="operating system to pull (overrides the host's)")
     p.add_argument("--variant", help="architecture variant to pull")
 
 
-def platform_from_args(a: argparse.Namespace) -> object | None:
+def platform_from_args(a: argparse.Namespace) -> Platform | None:
     """The Platform the flags ask for, or None for the host's."""
-    from pallet.oci.platform import Platform, host_platform, normalize_arch
+    from pallet.oci.platform import host_platform, normalize_arch
 
     if a.platform:
         return Platform.parse(a.platform)
@@ -46,10 +48,8 @@ def pull(g: GlobalOptions, argv: list[str]) -> int:
     a = p.parse_args(argv)
     from pallet.cli.progress import make_progress
     from pallet.engine.pull import pull_all_tags, pull_image
-    from pallet.oci.platform import Platform
 
     plat = platform_from_args(a)
-    assert plat is None or isinstance(plat, Platform)
     opts = registry_options(a)
     engine = g.engine()
     progress = make_progress(a.quiet)
