@@ -260,3 +260,20 @@ def test_copy_all_keeps_an_index_and_its_images(
         check=True,
     )
     assert one.returncode == 0 and df.read_text() != digest
+
+
+def test_login_with_authfile_is_used_by_pull(
+    cli: Runner, tls_registry: LocalRegistry, busybox_tar: Path, tmp_path: Path
+) -> None:
+    host, authfile = tls_registry.host, str(tmp_path / "mine.json")
+    cli("login", "--authfile", authfile, "-u", USER, "-p", PASSWORD, host, check=True)
+    assert host in json.loads(Path(authfile).read_text())["auths"]
+    assert not (tmp_path / "auth.json").exists()  # REGISTRY_AUTH_FILE untouched
+    name = f"{host}/authfile/bb:1"
+    cli("import", str(busybox_tar), name, check=True)
+    cli("push", "-q", "--authfile", authfile, name, check=True)
+    cli("rmi", name, check=True)
+    assert cli("pull", "-q", name).returncode == 125
+    cli("pull", "-q", "--authfile", authfile, name, check=True)
+    cli("logout", "--authfile", authfile, host, check=True)
+    assert host not in json.loads(Path(authfile).read_text()).get("auths", {})
