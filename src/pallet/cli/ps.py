@@ -99,7 +99,7 @@ def ps(g: GlobalOptions, argv: list[str]) -> int:
     p.add_argument("--no-trunc", action="store_true")
     p.add_argument("-s", "--size", action="store_true")
     a = p.parse_args(argv)
-    from pallet.engine.containers import list_containers
+    from pallet.engine.container_list import list_containers
 
     filters = _filters(a.filter)
     views = list_containers(

@@ -80,6 +80,16 @@ def _printf(fmt: str, args: tuple[Any, ...]) -> str:
     return pyfmt % tuple(go_value(a) if not isinstance(a, int | float) else a for a in args)
 
 
+def _split_pipeline(expr: str) -> list[list[str]]:
+    stages = []
+    for stage in expr.split("|"):
+        args = shlex.split(stage.strip(), posix=True) if '"' in stage else stage.split()
+        if not args:
+            raise InvalidArgument(f"template: empty command in {expr!r}")
+        stages.append(args)
+    return stages
+
+
 class Template:
     """A compiled ``--format`` string. ``table`` formats report ``is_table``."""
 
@@ -90,6 +100,7 @@ class Template:
             text = text[5:].lstrip()
         self.text = text
         self.is_json = text.strip() in ("json", "{{json .}}")
+        self._compiled: dict[str, list[list[str]]] = {}
         self._nodes = self._parse(text)
 
     @staticmethod
@@ -162,12 +173,14 @@ class Template:
         return "".join(out)
 
     def _eval(self, expr: str, dot: Any) -> Any:
+        stages = self._compiled.get(expr)
+        if stages is None:
+            stages = self._compiled[expr] = _split_pipeline(expr)
+        if len(stages) == 1 and len(stages[0]) == 1 and stages[0][0].startswith("."):
+            return self._arg(stages[0][0], dot)  # the common case: a plain {{.Field}}
         value: Any = None
         first = True
-        for stage in expr.split("|"):
-            args = shlex.split(stage.strip(), posix=True) if '"' in stage else stage.split()
-            if not args:
-                raise InvalidArgument(f"template: empty command in {expr!r}")
+        for args in stages:
             vals = [self._arg(a, dot) for a in args[1:]]
             if not first:
                 vals.append(value)

@@ -10,10 +10,11 @@ import os
 import signal as _signal
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from pallet.engine.container_create import create_container
+from pallet.engine.container_list import ContainerView, list_containers
 from pallet.engine.container_records import (
     ContainerRecord,
     CreateOptions,
@@ -21,7 +22,6 @@ from pallet.engine.container_records import (
     check_name,
     container_dir,
     containers_transaction,
-    load_containers,
     resolve_container,
 )
 from pallet.engine.container_remove import prune_containers, remove_container
@@ -53,25 +53,6 @@ __all__ = [
     "unpause_container",
     "wait_container",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ContainerView:
-    """A container and its current state."""
-
-    record: ContainerRecord
-    state: State
-
-
-def list_containers(engine: Engine, *, all_: bool = False) -> list[ContainerView]:
-    """Containers, newest first; only running ones unless ``all_``."""
-    views = [
-        ContainerView(r, read_state(engine, r))
-        for r in load_containers(engine).values()
-        if r.kind == "container"
-    ]
-    views.sort(key=lambda v: v.record.created, reverse=True)
-    return [v for v in views if all_ or v.state.running]
 
 
 def parse_signal(sig: str | int) -> int:

@@ -110,8 +110,9 @@ def load_archive(engine: Engine, src: BinaryIO) -> list[LoadedImage]:
 
 
 def _is_layer(head: bytes) -> bool:
-    """A member whose (decompressed) head is a tar header: a layer."""
-    if looks_like_tar(head):
+    """A member whose (decompressed) head is a tar header: a layer. An empty layer is a tar of
+    nothing but its end marker (1024 zero bytes)."""
+    if looks_like_tar(head) or (len(head) >= 1024 and not any(head[:1024])):
         return True
     import io
 

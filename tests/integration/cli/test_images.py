@@ -336,9 +336,9 @@ def test_python_m_pallet_and_console_script(root: Path) -> None:
 
 
 @pytest.mark.runc
-def test_intermediate_build_images_hidden_and_kept_by_prune(pallet: PalletCLI,
-                                                           busybox_image: str,
-                                                           tmp_path: Path) -> None:
+def test_intermediate_build_images_hidden_and_kept_by_prune(
+    pallet: PalletCLI, busybox_image: str, tmp_path: Path
+) -> None:
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "Dockerfile").write_text("FROM busybox\nRUN echo hi > /x\nENV A=1\nLABEL k=v\n")
@@ -351,3 +351,21 @@ def test_intermediate_build_images_hidden_and_kept_by_prune(pallet: PalletCLI,
     assert pallet("images", "-a", "-q", check=True).stdout.split() == everything
     rebuilt = pallet("build", "-t", "final", str(ctx), check=True).stdout
     assert "Using cache" in rebuilt
+
+
+@pytest.mark.runc
+def test_load_of_an_image_with_an_empty_layer(
+    pallet: PalletCLI, busybox_image: str, tmp_path: Path
+) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN true\n")
+    pallet("build", "-q", "-t", "emptylayer", str(ctx), check=True)
+    archive = tmp_path / "e.tar"
+    pallet("save", "-o", str(archive), "emptylayer", check=True)
+    pallet("rmi", "emptylayer", busybox_image, check=True)
+    pallet("image", "prune", "-a", "-f", check=True)
+    assert pallet("images", "-aq").stdout == ""
+    pallet("load", "-i", str(archive), check=True)
+    assert pallet("system", "check").returncode == 0
+    assert pallet("run", "--rm", "emptylayer", "true").returncode == 0
