@@ -42,8 +42,21 @@ def test_all_is_exact() -> None:
     assert set(pallet.build.__all__) == EXPECTED
     assert len(pallet.build.__all__) == len(EXPECTED)
     public = {n for n in vars(pallet.build) if not n.startswith("_")}
-    submodules = {"dockerfile", "expand", "ignore", "instructions", "stages", "annotations",
-                  "cache", "context", "copier", "sources", "runner", "dispatch", "executor"}
+    submodules = {
+        "dockerfile",
+        "expand",
+        "ignore",
+        "instructions",
+        "stages",
+        "annotations",
+        "cache",
+        "context",
+        "copier",
+        "sources",
+        "runner",
+        "dispatch",
+        "executor",
+    }
     assert public - submodules == EXPECTED
 
 
@@ -67,8 +80,7 @@ def test_parser_modules_import_only_stdlib_and_errors() -> None:
     from pathlib import Path
 
     root = Path(pallet.build.__file__).parent
-    paths = [p for p in root.rglob("*.py")
-             if p.stem in PURE or p.parent.name == "dockerfile"]
+    paths = [p for p in root.rglob("*.py") if p.stem in PURE or p.parent.name == "dockerfile"]
     assert len(paths) >= 6
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
