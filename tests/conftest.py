@@ -58,6 +58,10 @@ def root(tmp_path: Path) -> Iterator[Path]:
     r = tmp_path / "root"
     r.mkdir()
     yield r
+    # whatever a failed test left running goes with its root
+    if (r / "containers.json").exists():
+        subprocess.run([*PALLET, "--root", str(r), "rm", "-af"], capture_output=True,
+                       timeout=120, check=False)
     _unmount_under(r)
 
 

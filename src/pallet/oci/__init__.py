@@ -1,11 +1,19 @@
-"""Pure OCI data: digests, references, descriptors, manifests, indexes, configs, platforms."""
+"""Pure OCI data: digests, references, descriptors, manifests, indexes, configs, platforms.
 
-from pallet.oci.config import ContainerConfig, Healthcheck, History, ImageConfig
-from pallet.oci.descriptor import Descriptor
-from pallet.oci.digest import Digest, sha256_of
-from pallet.oci.manifest import Index, Manifest, canonical_json, parse_manifest_or_index
-from pallet.oci.platform import Platform, host_platform
-from pallet.oci.reference import Reference
+Names load on first use, so importing one submodule does not import them all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pallet.oci.config import ContainerConfig, Healthcheck, History, ImageConfig
+    from pallet.oci.descriptor import Descriptor
+    from pallet.oci.digest import Digest, sha256_of
+    from pallet.oci.manifest import Index, Manifest, canonical_json, parse_manifest_or_index
+    from pallet.oci.platform import Platform, host_platform
+    from pallet.oci.reference import Reference
 
 __all__ = [
     "ContainerConfig",
@@ -23,3 +31,35 @@ __all__ = [
     "parse_manifest_or_index",
     "sha256_of",
 ]
+
+_WHERE = {
+    "ContainerConfig": ("config", "ContainerConfig"),
+    "Descriptor": ("descriptor", "Descriptor"),
+    "Digest": ("digest", "Digest"),
+    "Healthcheck": ("config", "Healthcheck"),
+    "History": ("config", "History"),
+    "ImageConfig": ("config", "ImageConfig"),
+    "Index": ("manifest", "Index"),
+    "Manifest": ("manifest", "Manifest"),
+    "Platform": ("platform", "Platform"),
+    "Reference": ("reference", "Reference"),
+    "canonical_json": ("manifest", "canonical_json"),
+    "host_platform": ("platform", "host_platform"),
+    "parse_manifest_or_index": ("manifest", "parse_manifest_or_index"),
+    "sha256_of": ("digest", "sha256_of"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'pallet.oci' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"pallet.oci.{where[0]}"), where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pallet.errors import InvalidArchive
-from pallet.oci.manifest import canonical_json
+from pallet.oci.canonical import canonical_json
 
 __all__ = ["ContainerConfig", "Healthcheck", "History", "ImageConfig"]
 

@@ -12,14 +12,10 @@ from typing import Any
 
 from pallet.errors import InvalidArchive
 from pallet.oci import mediatypes as mt
+from pallet.oci.canonical import canonical_json
 from pallet.oci.descriptor import Descriptor
 
 __all__ = ["Index", "Manifest", "canonical_json", "parse_manifest_or_index"]
-
-
-def canonical_json(obj: Any) -> bytes:
-    """Compact JSON with a stable key order of the caller's dicts, as pallet writes it."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _load(data: bytes, what: str) -> dict[str, Any]:

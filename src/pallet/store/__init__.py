@@ -1,10 +1,18 @@
-"""The local store: content-addressed blobs, unpacked layers, the image index."""
+"""The local store: content-addressed blobs, unpacked layers, the image index.
 
-from pallet.store.blobs import BlobStore, BlobWriter
-from pallet.store.images import ImageIndex, ImageRecord
-from pallet.store.layers import LayerInfo, LayerStore
-from pallet.store.root import StoreRoot, default_root
-from pallet.store.store import Store, StoreImage, StoreLayer
+Names load on first use, so importing one submodule does not import them all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pallet.store.blobs import BlobStore, BlobWriter
+    from pallet.store.images import ImageIndex, ImageRecord
+    from pallet.store.layers import LayerInfo, LayerStore
+    from pallet.store.root import StoreRoot, default_root
+    from pallet.store.store import Store, StoreImage, StoreLayer
 
 __all__ = [
     "BlobStore",
@@ -19,3 +27,32 @@ __all__ = [
     "StoreRoot",
     "default_root",
 ]
+
+_WHERE = {
+    "BlobStore": ("blobs", "BlobStore"),
+    "BlobWriter": ("blobs", "BlobWriter"),
+    "ImageIndex": ("images", "ImageIndex"),
+    "ImageRecord": ("images", "ImageRecord"),
+    "LayerInfo": ("layers", "LayerInfo"),
+    "LayerStore": ("layers", "LayerStore"),
+    "Store": ("store", "Store"),
+    "StoreImage": ("store", "StoreImage"),
+    "StoreLayer": ("store", "StoreLayer"),
+    "StoreRoot": ("root", "StoreRoot"),
+    "default_root": ("root", "default_root"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'pallet.store' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"pallet.store.{where[0]}"), where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

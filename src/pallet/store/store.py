@@ -6,16 +6,18 @@ import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pallet.errors import BlobNotFound, StoreError
 from pallet.oci.config import ImageConfig
-from pallet.oci.descriptor import Descriptor
-from pallet.oci.manifest import Manifest
 from pallet.store.blobs import BlobStore
 from pallet.store.images import ImageIndex, ImageRecord
 from pallet.store.lock import FileLock
 from pallet.store.root import StoreRoot
+
+if TYPE_CHECKING:
+    from pallet.oci.descriptor import Descriptor
+    from pallet.oci.manifest import Manifest
 
 __all__ = ["Store", "StoreImage", "StoreLayer"]
 
@@ -62,6 +64,8 @@ class Store:
         manifest_media_type: str = "",
     ) -> ImageRecord:
         """Record an image whose layers are already stored; move ``names`` onto it."""
+        from pallet.oci.manifest import Manifest
+
         manifest = Manifest.from_bytes(manifest_bytes)
         config_digest = self.blobs.put(config_bytes, manifest.config.digest)
         config = ImageConfig.from_bytes(config_bytes)
@@ -130,17 +134,24 @@ class StoreImage:
     def __init__(self, store: Store, record: ImageRecord) -> None:
         self._store = store
         self.record = record
-        self._manifest_bytes = store.blobs.read(record.manifest_digest)
-        self._manifest = Manifest.from_bytes(self._manifest_bytes)
-        self._config_bytes = store.blobs.read(self._manifest.config.digest)
+        # an image's id is its config's digest: the config needs no manifest to be found
+        self._config_bytes = store.blobs.read(record.id)
         self._config = ImageConfig.from_bytes(self._config_bytes)
+        self._manifest_bytes: bytes | None = None
+        self._manifest: Manifest | None = None
 
     @property
     def manifest_bytes(self) -> bytes:
+        if self._manifest_bytes is None:
+            self._manifest_bytes = self._store.blobs.read(self.record.manifest_digest)
         return self._manifest_bytes
 
     @property
     def manifest(self) -> Manifest:
+        if self._manifest is None:
+            from pallet.oci.manifest import Manifest
+
+            self._manifest = Manifest.from_bytes(self.manifest_bytes)
         return self._manifest
 
     @property
@@ -154,7 +165,7 @@ class StoreImage:
     def layers(self) -> Sequence[StoreLayer]:
         return [
             StoreLayer(self._store, d, diff)
-            for d, diff in zip(self._manifest.layers, self._config.diff_ids, strict=True)
+            for d, diff in zip(self.manifest.layers, self._config.diff_ids, strict=True)
         ]
 
     def layer_dirs(self) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -76,10 +77,15 @@ def _pty_run(
     if pid == 0:  # pragma: no cover - the child
         os.execvpe(argv[0], argv, env)
     out = b""
-    time.sleep(1.0)
-    os.write(fd, typed)
-    deadline = time.monotonic() + wait
+    typed_yet = False
+    start = time.monotonic()
+    deadline = start + wait
     while time.monotonic() < deadline:
+        # type once the shell's prompt is there (or after a while): input sent before the
+        # container's stdin is attached would race the start
+        if not typed_yet and (b"#" in out or time.monotonic() - start > 5):
+            os.write(fd, typed)
+            typed_yet = True
         ready, _, _ = select.select([fd], [], [], 0.2)
         if not ready:
             continue
@@ -90,7 +96,14 @@ def _pty_run(
         if not data:
             break
         out += data
-    _, status = os.waitpid(pid, 0)
+    done, status = os.waitpid(pid, os.WNOHANG)
+    grace = time.monotonic() + 5
+    while done == 0 and time.monotonic() < grace:
+        time.sleep(0.05)
+        done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:  # never hang the suite: a stuck client is a failure, not a wait
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), out
 
