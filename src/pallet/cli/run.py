@@ -274,7 +274,7 @@ def run(g: GlobalOptions, argv: list[str]) -> int:
         return 0
     start_container(engine, rec, attach=True)
     _warn(engine)
-    from pallet.engine.containers import attach_streams
+    from pallet.engine.container_attach import attach_streams
 
     sys.stdout.flush()
     code = attach_streams(engine, rec.id, stdin=0 if opts.interactive else None, tty=opts.tty)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from pallet.engine.container_attach import attach_streams
 from pallet.engine.container_create import create_container
 from pallet.engine.container_list import ContainerView, list_containers
 from pallet.engine.container_records import (
@@ -313,24 +314,6 @@ def inspect_container(engine: Engine, name: str) -> dict[str, Any]:
         },
         "NetworkSettings": {"Networks": {o.network or "host": {}}, "Ports": {}},
     }
-
-
-def attach_streams(
-    engine: Engine,
-    name: str,
-    *,
-    stdin: int | None = None,
-    stdout: int = 1,
-    stderr: int = 2,
-    tty: bool = False,
-) -> int | None:
-    """Stream the container's stdio to these fds until it exits (its exit code) or the user
-    detaches (None)."""
-    from pallet.runtime.attach import connect
-
-    rec = resolve_container(engine, name)
-    with connect(str(container_dir(engine, rec.id))) as client:
-        return client.pump(stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
 
 
 def container_pid_alive(pid: int) -> bool:

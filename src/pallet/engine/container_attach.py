@@ -1,0 +1,26 @@
+"""Streaming a container's stdio to the caller's file descriptors, through its monitor."""
+
+from __future__ import annotations
+
+from pallet.engine.container_records import container_dir, resolve_container
+from pallet.engine.context import Engine
+
+__all__ = ["attach_streams"]
+
+
+def attach_streams(
+    engine: Engine,
+    name: str,
+    *,
+    stdin: int | None = None,
+    stdout: int = 1,
+    stderr: int = 2,
+    tty: bool = False,
+) -> int | None:
+    """Stream the container's stdio to these fds until it exits (its exit code) or the user
+    detaches (None)."""
+    from pallet.runtime.attach import connect
+
+    rec = resolve_container(engine, name)
+    with connect(str(container_dir(engine, rec.id))) as client:
+        return client.pump(stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
