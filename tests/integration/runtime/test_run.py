@@ -55,9 +55,6 @@ def test_command_not_executable(box: Box) -> None:
 
 
 def test_log_file_has_stream_tags(box: Box) -> None:
-    cid, cdir = box.spawn(("sh", "-c", "echo out; echo err >&2; printf part"), attach=True,
-                          cleanup_keep=True) if False else (None, None)  # fmt: skip
-    del cid, cdir
     cid, cdir, cleanup = box.prepare(("sh", "-c", "echo out; echo err >&2; printf part"))
     from pallet.runtime.monitor import MonitorOptions, spawn
 
