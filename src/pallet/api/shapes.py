@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pallet.api.http import HTTPError
+from pallet.humanize import human_duration
 
 __all__ = [
     "epoch",
@@ -58,34 +59,6 @@ def parse_time(text: str) -> float | None:
     if value == 0:
         raise HTTPError(400, f"invalid time value {text!r}")
     return float(value)
-
-
-def human_duration(seconds: float) -> str:
-    """Docker's ``units.HumanDuration``."""
-    s = int(seconds)
-    if s < 1:
-        return "Less than a second"
-    if s == 1:
-        return "1 second"
-    if s < 60:
-        return f"{s} seconds"
-    m = s // 60
-    if m == 1:
-        return "About a minute"
-    if m < 60:
-        return f"{m} minutes"
-    h = round(s / 3600)
-    if h == 1:
-        return "About an hour"
-    if h < 48:
-        return f"{h} hours"
-    if h < 24 * 7 * 2:
-        return f"{h // 24} days"
-    if h < 24 * 30 * 2:
-        return f"{h // 24 // 7} weeks"
-    if h < 24 * 365 * 2:
-        return f"{h // 24 // 30} months"
-    return f"{h // 24 // 365} years"
 
 
 def status_text(status: str, exit_code: int, started: str, finished: str) -> str:

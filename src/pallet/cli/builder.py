@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from pallet.cli.globals import GlobalOptions
+from pallet.engine.changes import command_words
 
 __all__ = ["builder"]
 
@@ -25,18 +25,6 @@ Commands:
   ls                     list working containers
   rm [--all] CONTAINER...
 """
-
-
-def _command(value: str) -> tuple[str, ...]:
-    value = value.strip()
-    if value.startswith("["):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, list):
-            return tuple(str(x) for x in parsed)
-    return ("/bin/sh", "-c", value) if value else ()
 
 
 def builder(g: GlobalOptions, argv: list[str]) -> int:
@@ -93,8 +81,8 @@ def builder(g: GlobalOptions, argv: list[str]) -> int:
         p.add_argument("container")
         a = p.parse_args(rest)
         changes = b.ConfigChanges(
-            entrypoint=None if a.entrypoint is None else _command(a.entrypoint),
-            cmd=None if a.cmd is None else _command(a.cmd),
+            entrypoint=None if a.entrypoint is None else command_words(a.entrypoint),
+            cmd=None if a.cmd is None else command_words(a.cmd),
             env=tuple(a.env), labels=tuple(a.label), ports=tuple(a.port),
             volumes=tuple(a.volume), workingdir=a.workingdir, user=a.user,
             stop_signal=a.stop_signal, author=a.author,

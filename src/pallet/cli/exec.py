@@ -7,7 +7,8 @@ import os
 import sys
 
 from pallet.cli.globals import GlobalOptions
-from pallet.errors import CommandCannotInvoke, CommandNotFound, InvalidArgument, PalletError
+from pallet.cli.run import env_file_lines
+from pallet.errors import CommandCannotInvoke, CommandNotFound, PalletError
 
 __all__ = ["exec_"]
 
@@ -31,15 +32,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _env_file(path: str) -> list[str]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except FileNotFoundError:
-        raise InvalidArgument(f"open {path}: no such file or directory") from None
-    return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
-
-
 def exec_(g: GlobalOptions, argv: list[str]) -> int:
     a = _parser().parse_args(argv)
     from pallet.engine.container_exec import ExecOptions, exec_container
@@ -50,7 +42,7 @@ def exec_(g: GlobalOptions, argv: list[str]) -> int:
         return 125
     env: list[str] = []
     for path in a.env_file:
-        env.extend(_env_file(path))
+        env.extend(env_file_lines(path))
     env.extend(a.env)
     opts = ExecOptions(
         command=tuple(command),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from pallet.cli.globals import GlobalOptions
-from pallet.cli.humanize import since
 from pallet.cli.output import print_rows
+from pallet.humanize import since
 
 __all__ = ["history"]
 
@@ -28,8 +28,8 @@ def history(g: GlobalOptions, argv: list[str]) -> int:
     p.add_argument("--no-trunc", action="store_true")
     p.add_argument("-q", "--quiet", action="store_true")
     a = p.parse_args(argv)
-    from pallet.cli.humanize import human_size
     from pallet.engine.images import get_image
+    from pallet.humanize import human_size
 
     engine = g.engine()
     img = get_image(engine, a.image)

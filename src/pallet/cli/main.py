@@ -144,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str]) -> int:
+    if sys.stdin is None:  # started with fd 0 closed (daemons, some CI runners)
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
     args = list(argv)
     try:
         gopts, rest = GlobalOptions.parse(args)

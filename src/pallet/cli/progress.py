@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TextIO
 
-from pallet.cli.humanize import human_size
+from pallet.humanize import human_size
 
 __all__ = ["BarProgress", "make_progress"]
 

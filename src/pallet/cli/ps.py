@@ -7,9 +7,9 @@ import sys
 from typing import Any
 
 from pallet.cli.globals import GlobalOptions
-from pallet.cli.humanize import human_duration, parse_time, since
 from pallet.cli.output import print_rows
 from pallet.errors import InvalidArgument
+from pallet.humanize import human_duration, parse_time, since
 
 __all__ = ["ps", "status_text"]
 

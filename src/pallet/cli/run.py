@@ -10,7 +10,7 @@ from typing import Any
 from pallet.cli.globals import GlobalOptions
 from pallet.errors import InvalidArgument
 
-__all__ = ["create", "parse_create_options", "run"]
+__all__ = ["create", "env_file_lines", "parse_create_options", "run"]
 
 
 def _parser(prog: str, *, run: bool) -> argparse.ArgumentParser:
@@ -65,7 +65,8 @@ def _parser(prog: str, *, run: bool) -> argparse.ArgumentParser:
     return p
 
 
-def _env_file(path: str) -> list[str]:
+def env_file_lines(path: str) -> list[str]:
+    """The KEY=VALUE lines of an ``--env-file`` (comments and blank lines dropped)."""
     try:
         with open(path, encoding="utf-8") as fh:
             lines = fh.read().splitlines()
@@ -170,7 +171,7 @@ def parse_create_options(a: argparse.Namespace) -> Any:
 
     env: list[str] = []
     for f in a.env_file:
-        env.extend(_env_file(f))
+        env.extend(env_file_lines(f))
     env.extend(a.env)
     mounts = [_volume(v) for v in a.volume] + [_mount(m) for m in a.mount]
     for t in a.tmpfs:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from pallet.cli.globals import GlobalOptions
-from pallet.cli.humanize import human_size
+from pallet.humanize import human_size
 
 __all__ = ["system"]
 

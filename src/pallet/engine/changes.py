@@ -9,7 +9,7 @@ from dataclasses import replace
 from pallet.errors import InvalidArgument
 from pallet.oci.config import ContainerConfig
 
-__all__ = ["apply_changes"]
+__all__ = ["apply_changes", "command_words"]
 
 _ALLOWED = {
     "CMD",
@@ -25,16 +25,20 @@ _ALLOWED = {
 }
 
 
-def _command(value: str) -> tuple[str, ...]:
+def command_words(value: str) -> tuple[str, ...]:
+    """A CMD/ENTRYPOINT value: a JSON list as given, else ``/bin/sh -c VALUE``; empty → ()."""
     value = value.strip()
     if value.startswith("["):
         try:
             parsed = json.loads(value)
         except ValueError:
             parsed = None
-        if isinstance(parsed, list) and all(isinstance(x, str) for x in parsed):
-            return tuple(parsed)
-    return ("/bin/sh", "-c", value)
+        if isinstance(parsed, list):
+            return tuple(str(x) for x in parsed)
+    return ("/bin/sh", "-c", value) if value else ()
+
+
+_command = command_words
 
 
 def _pairs(value: str, what: str) -> list[tuple[str, str]]:

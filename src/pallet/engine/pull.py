@@ -187,7 +187,7 @@ def pull_candidates(ref: Reference, conf: RegistriesConf) -> list[Reference]:
     if not cands:
         return [ref.docker_hub()]  # no search registries: docker's rule
     enforcing = conf.short_name_mode == "enforcing" and not conf.alias(ref.path)
-    if len(cands) > 1 and enforcing and not sys.stdin.isatty():
+    if len(cands) > 1 and enforcing and not (sys.stdin is not None and sys.stdin.isatty()):
         raise InvalidArgument(
             f'short-name "{ref}" resolves to several registries '
             f"({', '.join(c.domain for c in cands)}) and short-name-mode is enforcing: "

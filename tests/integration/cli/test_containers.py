@@ -375,3 +375,43 @@ def test_no_leftovers_after_container_tests(pallet: PalletCLI, busybox_image: st
         leftover = [ln for ln in fh if "pytest" in ln and "overlay" in ln]
     assert leftover == []
     assert _procs_mentioning(str(pallet.root)) == []
+
+
+def test_limits_init_and_ulimits_reach_the_container(pallet: PalletCLI, busybox_image: str) -> None:
+    script = (
+        "cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes "
+        "/sys/fs/cgroup/cpu/cpu.cfs_quota_us; ulimit -n; cat /proc/1/cmdline | tr '\\0' ' '"
+    )
+    out = pallet(
+        "run",
+        "--rm",
+        "--pids-limit",
+        "64",
+        "--memory",
+        "64m",
+        "--cpus",
+        "0.5",
+        "--ulimit",
+        "nofile=512:512",
+        "--init",
+        busybox_image,
+        "sh",
+        "-c",
+        script,
+        check=True,
+    ).stdout.split("\n")
+    assert out[0] == "64"
+    assert int(out[1]) == 64 << 20
+    assert out[2] == "50000"
+    assert out[3] == "512"
+    assert "sh -c" in out[4] and out[4].split()[0].endswith("init")  # pid 1 is the init
+
+
+def test_ulimit_above_the_callers_hard_limit_is_clamped(
+    pallet: PalletCLI, busybox_image: str
+) -> None:
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    out = pallet("run", "--rm", busybox_image, "sh", "-c", "ulimit -Hn", check=True).stdout
+    assert int(out) <= hard

@@ -1,4 +1,5 @@
-"""Sizes and durations the way docker and podman print them (go-units)."""
+"""Sizes, durations and times the way docker and podman print them (go-units); shared by
+the front doors (CLI, REST service)."""
 
 from __future__ import annotations
 
