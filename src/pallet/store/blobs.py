@@ -51,6 +51,10 @@ class BlobWriter:
         self.size += len(data)
         return self._fh.write(data)
 
+    def digest_so_far(self) -> str:
+        """``sha256:…`` of everything written until now."""
+        return f"sha256:{self._hash.hexdigest()}"
+
     def copy_from(self, src: BinaryIO) -> None:
         """Write everything ``src`` yields."""
         read = src.read

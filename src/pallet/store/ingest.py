@@ -8,7 +8,7 @@ expected, the diffID it expected, and a complete, safe extraction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pallet.archive import Compression, HashingReader, extract_layer, open_decompressed, sniff
 from pallet.errors import DigestMismatch, InvalidArchive
@@ -125,17 +125,20 @@ def ingest_layer(
         expected if keep_compressed else None, size if keep_compressed else None
     ) as writer:
         stage = store.layers.stage()
+        # When the blob is the uncompressed tar, its digest is the diffID: hash it once.
+        plain_blob = compression is Compression.NONE or not keep_compressed
         try:
-            if keep_compressed:
-                tee = TeeReader(src, writer)
-                plain = HashingReader(open_decompressed(tee))  # type: ignore[arg-type]
+            hashing: HashingReader | None = None
+            if plain_blob:
+                tee = TeeReader(src if keep_compressed else open_decompressed(src), writer)
+                plain: Any = tee
             else:
-                tee = TeeReader(open_decompressed(src), writer)
-                plain = HashingReader(tee)  # type: ignore[arg-type]
-            result = extract_layer(plain, stage / "diff", mode="overlay")  # type: ignore[arg-type]
+                tee = TeeReader(src, writer)
+                plain = hashing = HashingReader(open_decompressed(tee))  # type: ignore[arg-type]
+            result = extract_layer(plain, stage / "diff", mode="overlay")
             plain.drain()
             tee.drain()
-            diff_id = plain.digest
+            diff_id = writer.digest_so_far() if hashing is None else hashing.digest
             if not allow_empty and writer.size == 0:
                 raise InvalidArchive("not a tar archive: the input is empty")
             if expected_diff_id and diff_id != expected_diff_id:
