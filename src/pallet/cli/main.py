@@ -35,6 +35,10 @@ def _defer_import(name: str) -> None:
 
 _defer_import("inspect")
 
+from pallet import _dataclass_cache  # noqa: E402
+
+_dataclass_cache.install()
+
 from pallet.cli.globals import GlobalOptions  # noqa: E402
 
 __all__ = ["main"]
@@ -134,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if argv is None:
         code = _main(sys.argv[1:])
+        _dataclass_cache.save()
         try:
             sys.stdout.flush()
             sys.stderr.flush()

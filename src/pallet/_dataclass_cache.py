@@ -1,0 +1,96 @@
+"""A cache of the code ``dataclasses`` compiles for every class, kept between runs.
+
+Decorating a dataclass builds source text for ``__init__``, ``__repr__``, ``__eq__``, … and
+compiles it with ``exec``: about 0.9 ms a class, some 20 ms of ``pallet run``'s start-up. The
+compiled code depends on nothing but that text, so the CLI keeps it, marshalled, in one file
+beside pallet's own bytecode and reuses it; the functions made from it are the same as
+without the cache. Only Python 3.11 and 3.12 (whose ``dataclasses._create_fn`` this mirrors)
+are served; elsewhere ``install`` does nothing.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from typing import Any
+
+__all__ = ["install", "save"]
+
+_PATH = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)),
+    "__pycache__",
+    f"dataclass-code.{sys.implementation.cache_tag}.marshal",
+)
+_cache: dict[str, Any] = {}
+_dirty = False
+
+
+def install() -> None:
+    """Route ``dataclasses``' function compilation through the cache (idempotent)."""
+    import dataclasses
+
+    original = getattr(dataclasses, "_create_fn", None)
+    if original is None or sys.version_info[:2] not in ((3, 11), (3, 12)):
+        return
+    if getattr(original, "__pallet_cached__", False):
+        return
+    try:
+        with open(_PATH, "rb") as fh:
+            loaded = marshal.load(fh)
+        if isinstance(loaded, dict):
+            _cache.update(loaded)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    missing = dataclasses.MISSING
+
+    def _create_fn(
+        name: str,
+        args: list[str],
+        body: list[str],
+        *,
+        globals: Any = None,
+        locals: dict[str, Any] | None = None,
+        return_type: Any = missing,
+    ) -> Any:
+        # the text is built exactly as dataclasses._create_fn builds it
+        global _dirty
+        if locals is None:
+            locals = {}
+        return_annotation = ""
+        if return_type is not missing:
+            locals["_return_type"] = return_type
+            return_annotation = "->_return_type"
+        joined = ",".join(args)
+        text = "\n".join(f"  {b}" for b in body)
+        txt = f" def {name}({joined}){return_annotation}:\n{text}"
+        txt = f"def __create_fn__({', '.join(locals.keys())}):\n{txt}\n return {name}"
+        code = _cache.get(txt)
+        if code is None:
+            code = _cache[txt] = compile(txt, "<string>", "exec")
+            _dirty = True
+        ns: dict[str, Any] = {}
+        exec(code, globals, ns)
+        return ns["__create_fn__"](**locals)
+
+    _create_fn.__pallet_cached__ = True  # type: ignore[attr-defined]
+    dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
+
+
+def save() -> None:
+    """Write the cache if this process compiled anything new (atomically; errors ignored)."""
+    global _dirty
+    if not _dirty:
+        return
+    _dirty = False
+    tmp = f"{_PATH}.{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(_PATH), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            marshal.dump(_cache, fh)
+        os.replace(tmp, _PATH)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
