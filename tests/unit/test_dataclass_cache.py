@@ -1,0 +1,26 @@
+"""pallet._dataclass_cache: the CLI's cache of the code dataclasses compile."""
+
+from __future__ import annotations
+
+
+def test_dataclass_code_cache_makes_the_same_classes(tmp_path: object) -> None:
+    """The CLI's compiled-code cache must give dataclasses that behave as without it."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    script = (
+        "import dataclasses, pallet._dataclass_cache as c\n"
+        "c.install(); c.install()\n"
+        "@dataclasses.dataclass(frozen=True, slots=True)\n"
+        "class P:\n    '''doc'''\n    x: int\n    y: str = 'a'\n"
+        "p = P(1)\n"
+        "assert p == P(1, 'a') and hash(p) == hash(P(1)) and repr(p) == \"P(x=1, y='a')\"\n"
+        "try:\n    p.x = 2\nexcept dataclasses.FrozenInstanceError:\n    print('frozen')\n"
+        "c.save()\n"
+    )
+    for _ in range(2):  # compiled the first time, from the cache the second
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == "frozen\n"
+    assert dataclasses.is_dataclass(dataclasses.make_dataclass("Q", ["a"]))
