@@ -273,10 +273,11 @@ def run(g: GlobalOptions, argv: list[str]) -> int:
         _warn(engine)
         print(rec.id)
         return 0
+    from pallet.engine.container_attach import attach_streams, preload
+
+    preload()  # import the attach client now, not after the container has started
     start_container(engine, rec, attach=True)
     _warn(engine)
-    from pallet.engine.container_attach import attach_streams
-
     sys.stdout.flush()
     code = attach_streams(engine, rec.id, stdin=0 if opts.interactive else None, tty=opts.tty)
     return 0 if code is None else code

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pallet.engine.container_records import container_dir, resolve_container
 from pallet.engine.context import Engine
 
-__all__ = ["attach_streams"]
+__all__ = ["attach_streams", "preload"]
+
+
+def preload() -> None:
+    """Import the attach client ahead of time (``run`` calls it before the container starts,
+    so that connecting right after the start costs no import)."""
+    import pallet.runtime.attach  # noqa: F401
 
 
 def attach_streams(

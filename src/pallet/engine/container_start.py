@@ -284,7 +284,12 @@ def spec_options(
 
 
 def cleanup_container(
-    engine: Engine, rec: ContainerRecord, runtime: OCIRuntime, *, delete_state: bool = True
+    engine: Engine,
+    rec: ContainerRecord,
+    runtime: OCIRuntime,
+    *,
+    delete_state: bool = True,
+    lazy: bool = False,
 ) -> None:
     """After the final exit: delete the runtime's state and unmount the rootfs."""
     from pallet.runtime.rootfs import unmount
@@ -296,7 +301,7 @@ def cleanup_container(
             pass
     merged = container_dir(engine, rec.id) / "merged"
     if merged.exists():
-        unmount(str(merged))
+        unmount(str(merged), lazy=lazy)
 
 
 def start_container(
@@ -332,7 +337,7 @@ def start_container(
         raise
 
     def cleanup() -> None:  # in the monitor, which has already deleted the runtime's state
-        cleanup_container(engine, rec, runtime, delete_state=False)
+        cleanup_container(engine, rec, runtime, delete_state=False, lazy=True)
         if rec.options.auto_remove:
             from pallet.engine.container_remove import forget_container
 

@@ -169,12 +169,15 @@ def _unescape(raw: bytes) -> str:
     )
 
 
-def unmount(target: str) -> None:
-    """Unmount ``target`` if it is mounted; fall back to a lazy detach if it is busy."""
+def unmount(target: str, *, lazy: bool = False) -> None:
+    """Unmount ``target`` if it is mounted; fall back to a lazy detach if it is busy.
+
+    ``lazy`` detaches at once (for a container that has exited: nothing holds the mount, so
+    the kernel frees it right away, without the caller waiting on it)."""
     lib = _syscalls()
     path = os.path.abspath(target).encode()
     if lib is not None:
-        for flags in (0, _MNT_DETACH):
+        for flags in (_MNT_DETACH,) if lazy else (0, _MNT_DETACH):
             if lib.umount2(path, flags) == 0:
                 return
             err = _errno()
