@@ -47,6 +47,8 @@ def _check(g: GlobalOptions, argv: list[str]) -> int:
         print(line)
     for line in report.repaired:
         print(f"repaired: {line}")
+    if report.cleaned:
+        print(f"removed {len(report.cleaned)} leftovers of interrupted writes")
     print(
         f"checked {report.blobs} blobs, {report.layers} layers, {report.images} images: "
         + ("no problems found" if report.ok else f"{len(report.problems)} problems")

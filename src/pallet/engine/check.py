@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 
 from pallet.engine.context import Engine
@@ -19,6 +18,7 @@ class CheckReport:
 
     problems: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)  # leftovers of writers that died
     blobs: int = 0
     layers: int = 0
     images: int = 0
@@ -62,10 +62,11 @@ def check_store(engine: Engine, *, repair: bool = False) -> CheckReport:
         report.problems.extend(f"image {label}: {p}" for p in problems)
         if problems:
             broken_images.append(rec.id)
-    tmp = engine.root.tmp
-    stale = [n for n in (os.listdir(tmp) if tmp.is_dir() else []) if _is_stale(n)]
-    if stale and not repair:
-        report.problems.extend(f"leftover from an interrupted write: tmp/{n}" for n in stale)
+    # Staged work of writers that died (a killed load or pull) was never part of the store:
+    # it is garbage, not damage, and goes whether or not repairs were asked for.
+    with store.collecting():
+        for name in clean_stale(engine.root.tmp):
+            report.cleaned.append(f"tmp/{name}")
     if repair:
         for digest in bad_blobs:
             store.blobs.delete(digest)
@@ -75,19 +76,7 @@ def check_store(engine: Engine, *, repair: bool = False) -> CheckReport:
                 for ident in broken_images:
                     records.pop(ident, None)
                     report.repaired.append(f"removed damaged image {ident[7:19]}")
-        for name in clean_stale(tmp):
-            report.repaired.append(f"removed leftover {name}")
     return report
-
-
-def _is_stale(name: str) -> bool:
-    from pallet.store.staging import pid_alive
-
-    try:
-        pid = int(name.lstrip(".").split("-")[-2])
-    except (IndexError, ValueError):
-        return True
-    return not pid_alive(pid)
 
 
 def _check_image(engine: Engine, manifest_digest: str, image_id: str, bad: set[str]) -> list[str]:

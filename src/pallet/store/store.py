@@ -46,6 +46,9 @@ class Store:
         removes what a writer has stored but not yet referenced."""
         self.root.ensure()
         with FileLock(self.root.lock_path("gc"), shared=True):
+            from pallet.store.staging import clean_stale
+
+            clean_stale(self.root.tmp)  # what writers killed mid-way left behind
             yield
 
     @contextlib.contextmanager
