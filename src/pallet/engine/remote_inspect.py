@@ -92,7 +92,7 @@ def inspect_remote(
         "Name": ref.repository,
         "Digest": got.digest,
         "RepoTags": repo_tags,
-        "Created": cfg.created or None,
+        "Created": go_time(cfg.created) or None,
         "DockerVersion": str(cfg_obj.get("docker_version", "")),
         "Labels": inner.get("Labels") or None,
         "Architecture": cfg.architecture,
@@ -112,3 +112,14 @@ def inspect_remote(
     if cfg.variant:
         out["Variant"] = cfg.variant
     return out
+
+
+def go_time(text: str) -> str:
+    """An RFC 3339 time as Go's RFC3339Nano prints it (skopeo's output): no trailing zeros."""
+    head, dot, rest = text.partition(".")
+    if not dot:
+        return text
+    digits = "".join(c for c in rest if c.isdigit())
+    zone = rest[len(digits) :]
+    digits = digits.rstrip("0")
+    return f"{head}.{digits}{zone}" if digits else f"{head}{zone}"

@@ -23,9 +23,12 @@ __all__ = ["Store", "StoreImage", "StoreLayer"]
 
 
 def now_rfc3339() -> str:
+    """UTC now as Go's RFC3339Nano writes it (what docker and skopeo print): trailing zeros of
+    the fraction dropped, so a time survives a round trip through Go tools unchanged."""
     ns = time.time_ns()
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9 // 1000:06d}Z"
+    frac = f"{ns % 10**9:09d}".rstrip("0")
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + (
+        f".{frac}Z" if frac else "Z"
     )
 
 
