@@ -119,7 +119,9 @@ def go_time(text: str) -> str:
     head, dot, rest = text.partition(".")
     if not dot:
         return text
-    digits = "".join(c for c in rest if c.isdigit())
-    zone = rest[len(digits) :]
+    n = 0
+    while n < len(rest) and rest[n].isdigit():
+        n += 1
+    digits, zone = rest[:n], rest[n:]
     digits = digits.rstrip("0")
     return f"{head}.{digits}{zone}" if digits else f"{head}{zone}"
