@@ -5,7 +5,9 @@ Names load on first use, so importing one submodule does not import them all.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pallet._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pallet.store.blobs import BlobStore, BlobWriter
@@ -43,16 +45,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module 'pallet.store' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"pallet.store.{where[0]}"), where[1])
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)
