@@ -1,4 +1,4 @@
-"""Fixtures: a plain-HTTP registry and a TLS + htpasswd registry (real docker-registry)."""
+"""Fixtures: a fresh registry per test (the shared ones are in tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,32 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pallet.testing.registry import LocalRegistry, registry_available
+from pallet.testing.registry import LocalRegistry
 
-USER, PASSWORD = "tester", "s3cret"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if registry_available():
-        return
-    skip = pytest.mark.skip(reason="docker-registry is not installed")
-    for item in items:
-        if "registry" in item.keywords:
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def plain_registry() -> Iterator[LocalRegistry]:
-    """A plain-HTTP registry without auth, shared by the session."""
-    with LocalRegistry() as reg:
-        yield reg
-
-
-@pytest.fixture(scope="session")
-def tls_registry() -> Iterator[LocalRegistry]:
-    """A TLS registry (throwaway CA, see ``certs_dir``) with htpasswd user tester/s3cret."""
-    with LocalRegistry(tls=True, auth=(USER, PASSWORD)) as reg:
-        yield reg
 
 
 @pytest.fixture

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from regcli import PASSWORD, USER, Runner
+from regcli import Runner
 
-from pallet.testing.registry import LocalRegistry, registry_available
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if registry_available():
-        return
-    skip = pytest.mark.skip(reason="docker-registry is not installed")
-    for item in items:
-        if "registry" in item.keywords:
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def plain_registry() -> Iterator[LocalRegistry]:
-    """A plain-HTTP registry without auth, shared by the session."""
-    with LocalRegistry() as reg:
-        yield reg
-
-
-@pytest.fixture(scope="session")
-def tls_registry() -> Iterator[LocalRegistry]:
-    """A TLS registry (throwaway CA) with htpasswd user tester/s3cret."""
-    with LocalRegistry(tls=True, auth=(USER, PASSWORD)) as reg:
-        yield reg
+from pallet.testing.registry import LocalRegistry
 
 
 @pytest.fixture
