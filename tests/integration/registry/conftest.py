@@ -9,7 +9,6 @@ import pytest
 from pallet.testing.registry import LocalRegistry
 
 
-
 @pytest.fixture
 def local_registry() -> Iterator[LocalRegistry]:
     """A fresh plain-HTTP registry for one test."""
