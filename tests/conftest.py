@@ -60,8 +60,9 @@ def root(tmp_path: Path) -> Iterator[Path]:
     yield r
     # whatever a failed test left running goes with its root
     if (r / "containers.json").exists():
-        subprocess.run([*PALLET, "--root", str(r), "rm", "-af"], capture_output=True,
-                       timeout=120, check=False)
+        subprocess.run(
+            [*PALLET, "--root", str(r), "rm", "-af"], capture_output=True, timeout=120, check=False
+        )
     _unmount_under(r)
 
 
@@ -107,3 +108,50 @@ def require(*tools: str) -> Callable[[object], object]:
 
     missing = [t for t in tools if shutil.which(t) is None]
     return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)}")
+
+
+def _leftovers() -> tuple[list[str], list[int]]:
+    """Mounts and processes that belong to this test session's temporary roots."""
+    with open("/proc/self/mountinfo") as fh:
+        mounts = [ln.split()[4] for ln in fh if "/pytest-of-" in ln.split()[4]]
+    procs = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"/pytest-of-" in cmd and b"pytest" not in cmd.split(b"\0")[0]:
+            procs.append(int(pid))
+    return mounts, procs
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The final check of the suite: no overlay mount, monitor, container or server that a
+    test started may outlive it. Whatever is found is reported (failing the run) and removed."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    time_left = 5.0
+    import time
+
+    mounts, procs = _leftovers()
+    while (mounts or procs) and time_left > 0:  # monitors finish their cleanup just after exit
+        time.sleep(0.2)
+        time_left -= 0.2
+        mounts, procs = _leftovers()
+    if not mounts and not procs:
+        return
+    print(
+        f"\nLEFTOVERS after the test session: mounts {mounts}, processes {procs}", file=sys.stderr
+    )
+    import signal
+
+    for pid in procs:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for mnt in sorted(mounts, key=len, reverse=True):
+        subprocess.run(["umount", "-l", mnt], check=False, capture_output=True)
+    session.exitstatus = 1
