@@ -31,6 +31,8 @@ __all__ = [
     "resolve_location",
 ]
 
+_BLOCK = 1 << 20  # bytes per send() of a request body (http.client's default is 8 KiB)
+
 MAX_REDIRECTS = 10
 _MAX_IDLE = 8
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -165,10 +167,13 @@ class Transport:
         scheme, netloc = origin
         if scheme == "https":
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                netloc, timeout=self._timeout, context=self._context_for(netloc)
+                netloc,
+                timeout=self._timeout,
+                context=self._context_for(netloc),
+                blocksize=_BLOCK,
             )
         elif scheme == "http":
-            conn = http.client.HTTPConnection(netloc, timeout=self._timeout)
+            conn = http.client.HTTPConnection(netloc, timeout=self._timeout, blocksize=_BLOCK)
         else:
             raise RegistryError(f"unsupported URL scheme {scheme!r}")
         return conn, False
