@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 
 def _defer_import(name: str) -> None:
@@ -181,7 +182,15 @@ def run_verb(
     fn: Callable[[GlobalOptions, list[str]], int], gopts: GlobalOptions, args: list[str]
 ) -> int:
     """Call a verb, turning pallet's errors into one line on stderr and docker's exit codes."""
-    from pallet.errors import PalletError
+    import argparse
+
+    from pallet.errors import InvalidArgument, PalletError
+
+    def usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+        # one line, as for every other bad input (argparse would print the whole usage)
+        raise InvalidArgument(f"{parser.prog}: {message} (see '{parser.prog} --help')")
+
+    argparse.ArgumentParser.error = usage_error  # type: ignore[method-assign,assignment]
 
     try:
         return fn(gopts, args)

@@ -367,3 +367,11 @@ def test_load_of_an_image_with_an_empty_layer(
     pallet("load", "-i", str(archive), check=True)
     assert pallet("system", "check").returncode == 0
     assert pallet("run", "--rm", "emptylayer", "true").returncode == 0
+
+
+def test_usage_errors_are_one_line_and_125(pallet: PalletCLI) -> None:
+    for args in (["run", "--bogus", "busybox"], ["images", "--filter"], ["save"]):
+        out = pallet(*args)
+        assert out.returncode == 125, args
+        assert out.stderr.count("\n") == 1 and out.stderr.startswith("Error: pallet "), out.stderr
+    assert pallet("images", "--help").returncode == 0
