@@ -30,13 +30,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def rootfs_tar(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A busybox-static rootfs as one uncompressed layer tar (the shared recipe)."""
-    script = RECIPE / "recipes" / "busybox-image.sh"
-    if not script.exists() or shutil.which("busybox") is None:
-        pytest.skip("busybox recipe or busybox-static not available")
+    """A busybox-static rootfs as one uncompressed layer tar (made by pallet's test helper)."""
+    from pallet.testing.images import busybox_tarball
+
     out = tmp_path_factory.mktemp("rootfs") / "rootfs.tar"
-    subprocess.run(["bash", str(script), str(out)], check=True)
-    return out.read_bytes()
+    return busybox_tarball(out).read_bytes()
 
 
 @pytest.fixture(scope="session")
