@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pallet.build.copier import resolve_in_root
 from pallet.build.ignore import IgnoreMatcher, clean_path
 from pallet.errors import BuildError
 
 __all__ = ["BuildContext", "Source", "tree_entries"]
 
 _GLOB = frozenset("*?[")
-_MAX_HOPS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,31 +85,11 @@ class BuildContext:
 
     def _real(self, rel: str) -> str | None:
         """Resolve ``rel`` inside the context (chroot semantics); None if it does not exist."""
-        parts = [p for p in rel.split("/") if p not in ("", ".")]
-        done: list[str] = []
-        hops = 0
-        while parts:
-            part = parts.pop(0)
-            if part == "..":
-                if done:
-                    done.pop()
-                continue
-            path = os.path.join(self.root, *done, part)
-            try:
-                st = os.lstat(path)
-            except (FileNotFoundError, NotADirectoryError):
-                return None
-            if stat.S_ISLNK(st.st_mode):
-                hops += 1
-                if hops > _MAX_HOPS:
-                    raise BuildError(f"too many levels of symbolic links: {rel}")
-                target = os.readlink(path)
-                if target.startswith("/"):
-                    done = []
-                parts = [p for p in target.split("/") if p not in ("", ".")] + parts
-                continue
-            done.append(part)
-        return "/".join(done)
+        host = resolve_in_root(str(self.root), rel)
+        if not os.path.lexists(host):
+            return None
+        real = os.path.relpath(host, self.root)
+        return "" if real == "." else real
 
     def _visible(self, rel: str) -> bool:
         return not rel or not self.ignore.excluded(rel)

@@ -3,37 +3,17 @@ what Docker's clients name by default and which pallet runs on the host's networ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pallet.api.http import HTTPError, Request, Response
 from pallet.api.router import route
 from pallet.api.shapes import parse_filters
+from pallet.engine.networks import DRIVERS as _DRIVERS
+from pallet.engine.networks import network_attrs as _shape
 from pallet.errors import NetworkNotFound
 
 if TYPE_CHECKING:
     from pallet.api.service import Service
-
-_DRIVERS = {"bridge": "host", "host": "host", "none": "null"}
-
-
-def _shape(name: str) -> dict[str, Any]:
-    return {
-        "Name": name,
-        "Id": name,
-        "Created": "0001-01-01T00:00:00Z",
-        "Scope": "local",
-        "Driver": _DRIVERS[name],
-        "EnableIPv6": False,
-        "IPAM": {"Driver": "default", "Options": None, "Config": []},
-        "Internal": False,
-        "Attachable": False,
-        "Ingress": False,
-        "ConfigFrom": {"Network": ""},
-        "ConfigOnly": False,
-        "Containers": {},
-        "Options": {},
-        "Labels": {},
-    }
 
 
 @route("GET", "/networks")

@@ -10,6 +10,7 @@ import builtins
 import hashlib
 from typing import Any
 
+from pallet.engine.networks import network_attrs
 from pallet.errors import InvalidArgument, NetworkNotFound
 from pallet.local.models.resource import Collection, Model
 
@@ -67,23 +68,7 @@ class NetworkCollection(Collection[Network]):
             for v in list_containers(self._client.engine)
             if (v.record.options.network or "host") == name
         }
-        return {
-            "Name": name,
-            "Id": _network_id(name),
-            "Created": "0001-01-01T00:00:00Z",
-            "Scope": "local",
-            "Driver": _DRIVERS[name],
-            "EnableIPv6": False,
-            "IPAM": {"Driver": "default", "Options": None, "Config": []},
-            "Internal": False,
-            "Attachable": False,
-            "Ingress": False,
-            "ConfigFrom": {"Network": ""},
-            "ConfigOnly": False,
-            "Containers": members,
-            "Options": {},
-            "Labels": {},
-        }
+        return network_attrs(name, network_id=_network_id(name), containers=members)
 
     def create(self, name: str, *args: Any, **kwargs: Any) -> Network:
         """Not supported yet: only ``host`` and ``none`` exist."""
