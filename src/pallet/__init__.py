@@ -7,13 +7,16 @@ the package stays cheap for the CLI.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+
 
 __version__ = "0.1.0"
 
 __all__ = ["DockerClient", "__version__", "errors", "from_env", "types"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from pallet import errors
     from pallet.local import types
     from pallet.local.client import DockerClient, from_env

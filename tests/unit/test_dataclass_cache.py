@@ -11,7 +11,7 @@ def test_dataclass_code_cache_makes_the_same_classes(tmp_path: object) -> None:
 
     script = (
         "import dataclasses, pallet._dataclass_cache as c\n"
-        "c.install(); c.install()\n"
+        "c.install('unit-test'); c.install('other')\n"
         "@dataclasses.dataclass(frozen=True, slots=True)\n"
         "class P:\n    '''doc'''\n    x: int\n    y: str = 'a'\n"
         "p = P(1)\n"
@@ -24,3 +24,16 @@ def test_dataclass_code_cache_makes_the_same_classes(tmp_path: object) -> None:
         assert out.returncode == 0, out.stderr
         assert out.stdout == "frozen\n"
     assert dataclasses.is_dataclass(dataclasses.make_dataclass("Q", ["a"]))
+
+
+def test_scopes_are_separate_files() -> None:
+    import os
+
+    import pytest
+
+    from pallet import _dataclass_cache as c
+
+    assert c.cache_path("run") != c.cache_path("ps")
+    assert os.path.basename(c.cache_path("list-tags")).startswith("dataclass-code.list-tags.")
+    with pytest.raises(ValueError):
+        c.cache_path("../x")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+
 
 if TYPE_CHECKING:
     from pallet.engine.context import Engine
@@ -20,17 +21,36 @@ _WITH_VALUE = {
 }
 
 
-@dataclass(slots=True)
 class GlobalOptions:
-    """Parsed global options; ``engine()`` opens the store they point at."""
+    """Parsed global options; ``engine()`` opens the store they point at.
 
-    root: str = ""
-    runroot: str = ""
-    runtime: str = ""
-    log_level: str = ""
-    storage_driver: str = ""
-    version: bool = False
-    help: bool = False
+    A plain class, not a dataclass: it exists before the CLI knows its verb, and so before
+    the verb's cache of dataclass code is installed (see ``pallet._dataclass_cache``).
+    """
+
+    __slots__ = ("help", "log_level", "root", "runroot", "runtime", "storage_driver", "version")
+
+    def __init__(
+        self,
+        root: str = "",
+        runroot: str = "",
+        runtime: str = "",
+        log_level: str = "",
+        storage_driver: str = "",
+        version: bool = False,
+        help: bool = False,
+    ) -> None:
+        self.root = root
+        self.runroot = runroot
+        self.runtime = runtime
+        self.log_level = log_level
+        self.storage_driver = storage_driver
+        self.version = version
+        self.help = help
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"GlobalOptions({fields})"
 
     @classmethod
     def parse(cls, args: list[str]) -> tuple[GlobalOptions, list[str]]:

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import NoReturn
 
 
 def _defer_import(name: str) -> None:
@@ -35,11 +40,11 @@ def _defer_import(name: str) -> None:
 
 
 _defer_import("inspect")
+# ``pathlib`` imports ``urllib.parse``, which imports ``ipaddress`` (~2 ms) for URLs with an
+# IPv6 host in brackets, which pallet's start-up never parses.
+_defer_import("ipaddress")
 
 from pallet import _dataclass_cache  # noqa: E402
-
-_dataclass_cache.install()
-
 from pallet.cli.globals import GlobalOptions  # noqa: E402
 
 __all__ = ["main"]
@@ -167,6 +172,8 @@ def _main(argv: Sequence[str]) -> int:
         print(USAGE, end="")
         return 0 if rest or gopts.help else 125
     verb, verb_args = rest[0], rest[1:]
+    if verb in VERBS:
+        _dataclass_cache.install(verb)
     fn = _resolve(verb)
     if fn is None:
         print(

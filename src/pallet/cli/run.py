@@ -2,67 +2,74 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any
 
+from pallet.cli.flags import FlagSet, Parsed
 from pallet.cli.globals import GlobalOptions
 from pallet.errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["create", "env_file_lines", "parse_create_options", "run"]
 
 
-def _parser(prog: str, *, run: bool) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=prog,
-        add_help=False,
-        description="Run a command in a new container" if run else "Create a new container",
+def _parser(prog: str, *, run: bool) -> FlagSet:
+    p = FlagSet(
+        prog,
+        f"{prog} [OPTIONS] IMAGE [COMMAND] [ARG...]",
+        "Run a command in a new container" if run else "Create a new container",
     )
-    a = p.add_argument
     if run:
-        a("-d", "--detach", action="store_true", help="run in the background, print the id")
-        a("--rm", action="store_true", help="remove the container when it exits")
-        a("--sig-proxy", default="true")
-        a("--detach-keys", default="ctrl-p,ctrl-q")
-    else:
-        a("--rm", action="store_true", help="remove the container when it exits")
-    a("-i", "--interactive", action="store_true", help="keep stdin open")
-    a("-t", "--tty", action="store_true", help="allocate a pseudo-tty")
-    a("--name")
-    a("-e", "--env", action="append", default=[])
-    a("--env-file", action="append", default=[])
-    a("-v", "--volume", action="append", default=[])
-    a("--mount", action="append", default=[])
-    a("--tmpfs", action="append", default=[])
-    a("-w", "--workdir", default="")
-    a("-u", "--user", default="")
-    a("--entrypoint")
-    a("-h", "--hostname", default="")
-    a("--network", "--net", default="")
-    a("-p", "--publish", action="append", default=[])
-    a("--read-only", action="store_true")
-    a("--cap-add", action="append", default=[])
-    a("--cap-drop", action="append", default=[])
-    a("--privileged", action="store_true")
-    a("--security-opt", action="append", default=[])
-    a("--init", action="store_true")
-    a("--pull", default="missing")
-    a("--platform", default="")
-    a("-l", "--label", action="append", default=[])
-    a("--stop-signal", default="")
-    a("--stop-timeout", type=int)
-    a("-m", "--memory", default="")
-    a("--cpus", type=float, default=0.0)
-    a("--pids-limit", type=int, default=0)
-    a("--ulimit", action="append", default=[])
-    a("--restart", default="no")
-    a("--sysctl", action="append", default=[])
-    a("-q", "--quiet", action="store_true")
-    a("--help", action="help")
-    a("image")
-    a("command", nargs=argparse.REMAINDER)
+        p.switch("-d", "--detach", help="run in the background, print the id")
+        p.string("--sig-proxy", default="true", help="proxy received signals to the process")
+        p.string("--detach-keys", default="ctrl-p,ctrl-q", help="keys that detach")
+    p.switch("--rm", help="remove the container when it exits")
+    p.switch("-i", "--interactive", help="keep stdin open")
+    p.switch("-t", "--tty", help="allocate a pseudo-tty")
+    p.string("--name", help="the container's name")
+    p.strings("-e", "--env", help="set an environment variable")
+    p.strings("--env-file", help="read environment variables from a file")
+    p.strings("-v", "--volume", help="bind mount a volume")
+    p.strings("--mount", help="attach a filesystem mount")
+    p.strings("--tmpfs", help="mount a tmpfs directory")
+    p.string("-w", "--workdir", help="working directory in the container")
+    p.string("-u", "--user", help="user name or uid, and optionally group: USER[:GROUP]")
+    p.string("--entrypoint", default=None, help="override the image's entrypoint")
+    p.string("-h", "--hostname", help="the container's host name")
+    p.string("--network", "--net", help="network mode: host or none")
+    p.strings("-p", "--publish", help="publish a container's port to the host")
+    p.switch("--read-only", help="mount the root filesystem read-only")
+    p.strings("--cap-add", help="add Linux capabilities")
+    p.strings("--cap-drop", help="drop Linux capabilities")
+    p.switch("--privileged", help="give extended privileges to the container")
+    p.strings("--security-opt", help="security options")
+    p.switch("--init", help="run an init inside the container")
+    p.string("--pull", default="missing", help="pull the image: always, missing, never")
+    p.string("--platform", help="the platform of the image")
+    p.strings("-l", "--label", help="set metadata on the container")
+    p.string("--stop-signal", help="signal that stops the container")
+    p.integer("--stop-timeout", default=None, help="seconds to wait before killing on stop")
+    p.string("-m", "--memory", help="memory limit")
+    p.number("--cpus", help="number of CPUs")
+    p.integer("--pids-limit", help="tune the container's pids limit")
+    p.strings("--ulimit", help="ulimit options")
+    p.string("--restart", default="no", help="restart policy")
+    p.strings("--sysctl", help="sysctl options")
+    p.switch("-q", "--quiet", help="suppress the pull output")
     return p
+
+
+def _parse(prog: str, argv: list[str], *, run: bool) -> Parsed:
+    flags = _parser(prog, run=run)
+    a = flags.parse(argv, interspersed=False)
+    if not a.args:
+        raise flags.error("requires at least 1 argument: the image")
+    a.image, a.command = a.args[0], a.args[1:]
+    return a
 
 
 def env_file_lines(path: str) -> list[str]:
@@ -164,7 +171,7 @@ def _mount(spec: str) -> Any:
     raise InvalidArgument(f"invalid mount type {kind!r}: want bind, volume or tmpfs")
 
 
-def parse_create_options(a: argparse.Namespace) -> Any:
+def parse_create_options(a: Parsed) -> Any:
     """Turn parsed flags into the engine's CreateOptions."""
     from pallet.engine.container_records import CreateOptions, MountSpec
     from pallet.engine.container_start import parse_bytes
@@ -249,7 +256,7 @@ def _warn(engine: Any) -> None:
 
 
 def create(g: GlobalOptions, argv: list[str]) -> int:
-    a = _parser("pallet create", run=False).parse_args(argv)
+    a = _parse("pallet create", argv, run=False)
     from pallet.engine.container_create import create_container
 
     engine = g.engine()
@@ -259,7 +266,7 @@ def create(g: GlobalOptions, argv: list[str]) -> int:
 
 
 def run(g: GlobalOptions, argv: list[str]) -> int:
-    a = _parser("pallet run", run=True).parse_args(argv)
+    a = _parse("pallet run", argv, run=True)
     from pallet.engine.container_create import create_container
     from pallet.engine.container_start import start_container
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pallet.engine.context import Engine
 from pallet.errors import Conflict, ContainerNotFound, InvalidArgument
 from pallet.store.atomic import atomic_write_json, read_json
 from pallet.store.lock import FileLock
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
 
 __all__ = [
     "ContainerRecord",

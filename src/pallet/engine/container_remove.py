@@ -17,16 +17,42 @@ from pallet.engine.container_state import read_state
 from pallet.engine.context import Engine
 from pallet.errors import Conflict
 
-__all__ = ["forget_container", "kill_monitor", "prune_containers", "remove_container"]
+__all__ = [
+    "forget_container",
+    "kill_monitor",
+    "prune_containers",
+    "remove_container",
+    "retire_container",
+]
+
+
+def retire_container(engine: Engine, cid: str) -> str:
+    """Drop the record and move the directory into the store's ``tmp/``, as this process's
+    staged garbage; return where it went (or '' if there was no directory).
+
+    The container is gone for every reader at once; deleting its files (the upper dir may be
+    large) can follow, and if this process dies first, the next store writer removes them.
+    """
+    from pallet.store.staging import staging_name
+
+    with containers_transaction(engine) as records:
+        records.pop(cid, None)
+    trash = engine.root.tmp / staging_name("container")
+    try:
+        engine.root.tmp.mkdir(parents=True, exist_ok=True)
+        os.rename(container_dir(engine, cid), trash)
+    except FileNotFoundError:
+        return ""
+    return str(trash)
 
 
 def forget_container(engine: Engine, cid: str) -> None:
     """Drop the record and the directory (the container must no longer run or be mounted)."""
-    with containers_transaction(engine) as records:
-        records.pop(cid, None)
     import shutil
 
-    shutil.rmtree(container_dir(engine, cid), ignore_errors=True)
+    trash = retire_container(engine, cid)
+    if trash:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def kill_monitor(engine: Engine, rec: ContainerRecord) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pallet.engine.container_records import ContainerRecord, MountSpec, container_dir
 from pallet.engine.context import Engine
 from pallet.errors import InvalidArgument, NotFound
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pallet.runtime.driver import OCIRuntime
     from pallet.runtime.spec import Mount, SpecOptions
 
@@ -46,7 +49,13 @@ def mount_rootfs(engine: Engine, rec: ContainerRecord) -> Path:
     if record is None:
         raise NotFound(f"image {rec.image_id[7:19]} of container {rec.name} is gone")
     lowers = list(reversed(engine.store.image(record).layer_dirs()))
-    mount_overlay(lowers, str(cdir / "upper"), str(cdir / "work"), str(merged))
+    mount_overlay(
+        lowers,
+        str(cdir / "upper"),
+        str(cdir / "work"),
+        str(merged),
+        volatile=rec.options.auto_remove,
+    )
     return merged
 
 
@@ -336,12 +345,20 @@ def start_container(
         cleanup_container(engine, rec, runtime)
         raise
 
+    trash: list[str] = []
+
     def cleanup() -> None:  # in the monitor, which has already deleted the runtime's state
         cleanup_container(engine, rec, runtime, delete_state=False, lazy=True)
         if rec.options.auto_remove:
-            from pallet.engine.container_remove import forget_container
+            from pallet.engine.container_remove import retire_container
 
-            forget_container(engine, rec.id)
+            trash.append(retire_container(engine, rec.id))
+
+    def purge() -> None:  # after ``run --rm`` has been told: nobody waits for this
+        import shutil
+
+        for path in filter(None, trash):
+            shutil.rmtree(path, ignore_errors=True)
 
     opts = MonitorOptions(
         container_id=rec.id,
@@ -353,6 +370,7 @@ def start_container(
         attach=attach,
         restart=parse_restart(rec.options.restart),
         cleanup=cleanup,
+        purge=purge,
         log_path=str(cdir / "ctr.log"),
     )
     try:
@@ -360,4 +378,5 @@ def start_container(
         return spawn_monitor(opts)
     except BaseException:
         cleanup()
+        purge()
         raise

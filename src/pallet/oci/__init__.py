@@ -5,9 +5,10 @@ Names load on first use, so importing one submodule does not import them all.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pallet._lazy import lazy_exports
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+
 
 if TYPE_CHECKING:
     from pallet.oci.config import ContainerConfig, Healthcheck, History, ImageConfig

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from pallet.errors import InvalidArchive
 from pallet.oci.canonical import canonical_json
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["ContainerConfig", "Healthcheck", "History", "ImageConfig"]
 

@@ -7,9 +7,10 @@ Names are loaded on first use so that importing ``pallet.runtime`` stays cheap o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pallet._lazy import lazy_exports
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+
 
 if TYPE_CHECKING:
     from pallet.runtime.attach import AttachClient, connect

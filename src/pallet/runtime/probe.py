@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 
 from pallet.errors import InvalidArgument, RuntimeFailure
 from pallet.runtime.driver import SubprocessRuntime, _read_all, find_binary, spawn, wait_status
@@ -52,6 +51,8 @@ def probe_crun(path: str, scratch: str) -> str | None:
         err = _read_all(err_r).decode(errors="replace").strip()
         code = wait_status(pid)
     finally:
+        import shutil
+
         os.close(null)
         shutil.rmtree(scratch, ignore_errors=True)
     if code == 0 or "nonexistent-pallet-probe" in err or "executable file not found" in err:

@@ -4,15 +4,24 @@ The conversion follows containers/common ``pkg/seccomp`` (``setupSeccomp``): the
 architecture and its sub-architectures are taken from ``archMap``, and each syscall group is
 kept or dropped by its ``includes``/``excludes`` on capabilities (against the container's
 bounding set) and architectures (Go's names: ``amd64``, ``arm64`` ...).
+
+One departure, for speed: the x32 sub-architecture is left out of the filter when the kernel
+cannot run x32 code at all (``CONFIG_X86_X32_ABI`` unset, as on most distribution kernels).
+No x32 system call can then be made, so the filter means the same, and runc compiles a third
+fewer rules: ~10 ms of every container start.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from pallet.errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["DEFAULT_PROFILE_PATH", "convert", "default_seccomp", "load_profile"]
 
@@ -41,6 +50,10 @@ _SECCOMP_ARCH = {
     "riscv64": "SCMP_ARCH_RISCV64",
 }
 
+_X32_SYSCALL_BIT = 0x40000000
+_NR_GETPID = 39
+_x32: list[bool] = []
+
 _profiles: dict[str, dict[str, Any] | None] = {}
 _converted: dict[tuple[str, tuple[str, ...], str], dict[str, Any] | None] = {}
 
@@ -62,6 +75,31 @@ def load_profile(path: str = DEFAULT_PROFILE_PATH) -> dict[str, Any] | None:
         except ValueError as exc:
             raise InvalidArgument(f"seccomp profile {path}: {exc}") from exc
     return _profiles[path]
+
+
+def kernel_runs_x32() -> bool:
+    """Whether this kernel executes x32 system calls (probed once with an x32 ``getpid``).
+
+    Only probed outside any seccomp filter: one that lacks x32 could kill the prober."""
+    if not _x32:
+        _x32.append(_probe_x32())
+    return _x32[0]
+
+
+def _probe_x32() -> bool:
+    if os.uname().machine != "x86_64":
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            filtered = any(ln.split()[1:2] != ["0"] for ln in fh if ln.startswith("Seccomp:"))
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+    except (OSError, AttributeError):
+        return True
+    if filtered:
+        return True
+    return bool(libc.syscall(_X32_SYSCALL_BIT | _NR_GETPID) != -1)
 
 
 def _kernel_at_least(minimum: str) -> bool:
@@ -150,5 +188,9 @@ def default_seccomp(
     key = (path, tuple(sorted(capabilities)), native_arch())
     if key not in _converted:
         profile = load_profile(path)
-        _converted[key] = convert(profile, capabilities) if profile is not None else None
+        out = convert(profile, capabilities) if profile is not None else None
+        arches = out.get("architectures") if out else None
+        if arches and "SCMP_ARCH_X32" in arches and not kernel_runs_x32():
+            out["architectures"] = [a for a in arches if a != "SCMP_ARCH_X32"]  # type: ignore[index]
+        _converted[key] = out
     return _converted[key]

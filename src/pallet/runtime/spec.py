@@ -9,9 +9,13 @@ in through :class:`SpecOptions`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from pallet.errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = [
     "ALL_CAPABILITIES",

@@ -8,14 +8,18 @@ sees a partial or wrong blob under a digest.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
 
 from pallet.errors import BlobNotFound, DigestMismatch, InvalidArgument
 from pallet.store.root import StoreRoot
 from pallet.store.staging import staging_name
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import BinaryIO
+
 
 __all__ = ["BlobStore", "BlobWriter"]
 

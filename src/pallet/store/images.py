@@ -9,16 +9,20 @@ writers take the index lock for the whole read-modify-write.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from pallet.errors import ImageNotFound, InvalidReference
 from pallet.oci.reference import DOCKER_HUB, LOCALHOST, Reference
 from pallet.store.atomic import atomic_write_json, read_json
 from pallet.store.lock import FileLock
 from pallet.store.root import StoreRoot
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
 
 __all__ = ["ImageIndex", "ImageRecord"]
 

@@ -9,7 +9,6 @@ Layers are unpacked in overlay form (whiteouts as 0:0 character devices and opaq
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,11 @@ from pallet.errors import InvalidArgument, StoreError
 from pallet.store.atomic import read_json
 from pallet.store.root import StoreRoot
 from pallet.store.staging import staging_name
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 
 __all__ = ["LayerInfo", "LayerStore"]
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, BinaryIO
 
 from pallet.errors import BlobNotFound, StoreError
 from pallet.oci.config import ImageConfig
@@ -15,7 +13,13 @@ from pallet.store.images import ImageIndex, ImageRecord
 from pallet.store.lock import FileLock
 from pallet.store.root import StoreRoot
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+
+
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import BinaryIO
+
     from pallet.oci.descriptor import Descriptor
     from pallet.oci.manifest import Manifest
 

@@ -70,3 +70,30 @@ def test_containers_common_profile() -> None:
     # CAP_SYS_ADMIN-only syscalls stay out of the default set
     assert "setns" in allowed and "bpf" not in allowed
     assert seccomp.default_seccomp(DEFAULT_CAPABILITIES) is out  # cached per process
+
+
+def _kernel_config_x32() -> bool | None:
+    import gzip
+
+    try:
+        with gzip.open("/proc/config.gz", "rt") as fh:
+            return any(line.strip() == "CONFIG_X86_X32_ABI=y" for line in fh)
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x32 exists only on x86_64")
+def test_x32_kept_only_where_the_kernel_runs_it(tmp_path: object) -> None:
+    path = os.path.join(str(tmp_path), "profile.json")
+    with open(path, "w") as fh:
+        import json
+
+        json.dump(PROFILE, fh)
+    out = seccomp.default_seccomp(DEFAULT_CAPABILITIES, path)
+    assert out is not None
+    runs = seccomp.kernel_runs_x32()
+    assert out["architectures"][:2] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]
+    assert ("SCMP_ARCH_X32" in out["architectures"]) is runs
+    configured = _kernel_config_x32()
+    if configured is not None:  # the probe agrees with the kernel's build configuration
+        assert runs is configured

@@ -60,11 +60,18 @@ def _child(opts: MonitorOptions, notify_w: int) -> int:  # pragma: no cover - in
 
     with open(MONITOR_PID, "w", encoding="ascii") as fh:
         fh.write(f"{pid} {pid_starttime(pid)}\n")
-    from pallet.runtime.monitor.loop import Monitor, set_subreaper
+    from pallet.runtime.monitor.launch import Launched, launch, set_subreaper
 
     set_subreaper()
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - the monitor's diagnostics
-    return Monitor(opts, notify_w).run()
+    # the runtime first: the loop's imports and its socket are made while it works
+    try:
+        launched: Launched | None = launch(opts)
+    except OSError:
+        launched = None  # the loop's own start reports it
+    from pallet.runtime.monitor.loop import Monitor
+
+    return Monitor(opts, notify_w).run(launched)
 
 
 def spawn(opts: MonitorOptions) -> int:

@@ -17,7 +17,11 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = [
     "ATTACH",

@@ -10,25 +10,22 @@ import os
 import select
 import sys
 import time
-from typing import Any
 
 from pallet.errors import PalletError
 from pallet.runtime.monitor import files, protocol
 from pallet.runtime.monitor.attachserver import AttachServer, Client
+from pallet.runtime.monitor.launch import Launched, launch
 from pallet.runtime.monitor.logwriter import LogWriter
 from pallet.runtime.monitor.options import MonitorOptions
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+
 __all__ = ["Monitor"]
 
-_PR_SET_CHILD_SUBREAPER = 36
 _IN = select.POLLIN | select.POLLHUP | select.POLLERR
-
-
-def set_subreaper() -> None:
-    """Become the reaper of the container's init, which the runtime leaves orphaned."""
-    import ctypes
-
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def _oom_file(pid: int) -> str | None:
@@ -105,46 +102,26 @@ class Monitor:
             self.notify_fd = -1
 
     # -- starting ------------------------------------------------------------------------------
-    def _start(self) -> str:
-        """Start the container once; return '' or the error message (exit file written)."""
+    def _start(self, launched: Launched | None = None) -> str:
+        """Start the container once (or finish starting ``launched``); return '' or the error
+        message (exit file written)."""
         o = self.o
-        for name in (files.PIDFILE,):
-            try:
-                os.unlink(name)
-            except FileNotFoundError:
-                pass
-        console = None
-        if o.terminal:
-            import socket
-
-            try:
-                os.unlink(files.CONSOLE)
-            except FileNotFoundError:
-                pass
-            console = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            console.bind(files.CONSOLE)
-            console.listen(1)
-            stdio = (os.open(os.devnull, os.O_RDWR),) * 3
-            child: list[int] = [stdio[0]]
-        else:
-            out_r, out_w = os.pipe2(os.O_CLOEXEC)
-            err_r, err_w = os.pipe2(os.O_CLOEXEC)
-            if o.stdin:
-                in_r, self.stdin_w = os.pipe2(os.O_CLOEXEC)
-                os.set_blocking(self.stdin_w, False)
-            else:
-                in_r = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-            stdio = (in_r, out_w, err_w)
-            child = [in_r, out_w, err_w]
         error = ""
         try:
-            o.runtime.run_detached(
-                o.container_id,
-                o.bundle,
-                pid_file=os.path.abspath(files.PIDFILE),
-                stdio=stdio,
-                console_socket=files.CONSOLE if console else None,
-            )
+            if launched is None:
+                launched = launch(o)
+        except (OSError, PalletError) as exc:  # the runtime could not even be spawned
+            error = str(exc)
+            code = getattr(exc, "exit_code", 125)
+            launched = Launched(None, [])
+        console = launched.console
+        out_r, err_r = launched.out_r, launched.err_r
+        child = launched.child_fds
+        if launched.stdin_w >= 0:
+            self.stdin_w = launched.stdin_w
+        try:
+            if launched.runtime is not None:
+                launched.runtime.wait()
         except PalletError as exc:
             error = str(exc)
             code = exc.exit_code
@@ -154,10 +131,10 @@ class Monitor:
         if error:
             if console is not None:
                 console.close()
-            else:
-                os.close(out_r)
-                os.close(err_r)
-                self._close_stdin()
+            for fd in (out_r, err_r):
+                if fd >= 0:
+                    os.close(fd)
+            self._close_stdin()
             self._delete_state()  # a failed ``run`` leaves a stopped container behind
             files.write_json(
                 files.EXIT,
@@ -350,11 +327,13 @@ class Monitor:
         self.server = AttachServer(files.ATTACH, keep_backlog=self.o.attach)
         self._watch(self.server.listener.fileno(), self._on_accept)
 
-    def run(self) -> int:
-        """Run the container until it exits for good; return its last exit code."""
+    def run(self, launched: Launched | None = None) -> int:
+        """Run the container until it exits for good; return its last exit code.
+
+        ``launched``: the first start, already begun (see ``monitor.launch``)."""
         if self.o.attach:  # the caller attaches as soon as spawn() returns
             self._serve()
-        if self._start():
+        if self._start(launched):
             self._finish()
             return 125
         if self.server is None:  # detached: the socket can wait until the container runs
@@ -420,3 +399,8 @@ class Monitor:
             except FileNotFoundError:
                 pass
         os.close(self.ctl)
+        if self.o.purge is not None:
+            try:
+                self.o.purge()
+            except Exception as exc:
+                print(f"monitor: purge failed: {exc!r}", file=sys.stderr)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from pallet.errors import InvalidArgument
 from pallet.runtime.driver import OCIRuntime
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 __all__ = ["MonitorOptions", "RestartPolicy", "parse_restart"]
 
@@ -48,8 +52,9 @@ class MonitorOptions:
     working directory; ``bundle`` holds config.json. ``stdin`` keeps the container's stdin
     open for attach clients (``-i``); ``attach`` keeps output from the start for the first
     client (``run`` without ``-d``). ``cleanup`` runs in the monitor after the final exit
-    (``--rm``: unmount the rootfs, delete the runtime state, remove the directories); it runs
-    in a fork of the caller, so any callable works.
+    (``--rm``: unmount the rootfs, delete the runtime state, drop the record); it runs in a
+    fork of the caller, so any callable works. ``purge`` runs last, once attached clients
+    have been let go (``--rm``: delete the container's files, which nobody waits for).
     """
 
     container_id: str
@@ -61,5 +66,6 @@ class MonitorOptions:
     attach: bool = False
     restart: RestartPolicy = RestartPolicy()
     cleanup: Callable[[], None] | None = None
+    purge: Callable[[], None] | None = None
     log_path: str = ""
     delete_on_exit: bool = True
