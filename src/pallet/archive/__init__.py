@@ -1,5 +1,5 @@
 """Tar and compression for pallet: sniffing and streaming codecs, safe layer extraction with
-OCI whiteouts, and deterministic layer tars of directory trees.
+OCI whiteouts, a fast streaming tar reader, and deterministic layer tars of directory trees.
 
 This package imports only the standard library, ``zstandard`` and :mod:`pallet.errors`.
 """
@@ -8,6 +8,7 @@ from pallet.archive.compression import Compression, open_compressor, open_decomp
 from pallet.archive.extract import ExtractMode, ExtractResult, extract_layer
 from pallet.archive.hashing import HashingReader, HashingWriter
 from pallet.archive.tarball import write_tree
+from pallet.archive.tarreader import Header, TarReader
 
 __all__ = [
     "Compression",
@@ -15,6 +16,8 @@ __all__ = [
     "ExtractResult",
     "HashingReader",
     "HashingWriter",
+    "Header",
+    "TarReader",
     "extract_layer",
     "open_compressor",
     "open_decompressed",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tarfile
 from collections.abc import Callable
-from fractions import Fraction
-from typing import IO, Literal, TypeVar, cast
+from typing import Literal, TypeVar
 
+from pallet.archive import _tarheader as th
 from pallet.archive._scoped import ScopedRoot, split_member_name
-from pallet.archive._streams import CHUNK
+from pallet.archive.tarreader import Header, TarReader
 from pallet.errors import InvalidArchive
 
 ExtractMode = Literal["overlay", "apply"]
@@ -22,27 +21,12 @@ OVERLAY_XATTRS = ("trusted.overlay.", "user.overlay.")
 _IGNORED_XATTR_ERRORS = (errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM)
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_TYPES = th.REGULAR_TYPES | {th.GNU_SPARSE}
 _T = TypeVar("_T")
 
 
-def _mtime_ns(member: tarfile.TarInfo) -> int:
-    exact = member.pax_headers.get("mtime")
-    if exact:
-        try:
-            return int(Fraction(exact) * 1_000_000_000)
-        except (ValueError, ZeroDivisionError):
-            pass
-    return int(member.mtime * 1_000_000_000)
-
-
-def _xattrs(member: tarfile.TarInfo) -> list[tuple[str, bytes]]:
-    found = []
-    for key, value in member.pax_headers.items():
-        if key.startswith("SCHILY.xattr."):
-            name = key[len("SCHILY.xattr.") :]
-            if not name.startswith(OVERLAY_XATTRS):
-                found.append((name, value.encode("utf-8", "surrogateescape")))
-    return found
+def _xattrs(member: Header) -> list[tuple[str, bytes]]:
+    return [(k, v) for k, v in member.xattrs if not k.startswith(OVERLAY_XATTRS)]
 
 
 class Writer:
@@ -60,13 +44,13 @@ class Writer:
         self.files = self.bytes = self.entries = 0
         self.skipped: list[str] = []
 
-    def member(self, archive: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+    def member(self, reader: TarReader, m: Header) -> None:
         try:
             parts = split_member_name(m.name)
             if parts and parts[-1].startswith(WHITEOUT_PREFIX):
                 self.whiteout(parts, m)
             else:
-                self.node(archive, m, parts)
+                self.node(reader, m, parts)
         except ValueError as e:  # an embedded NUL in a link name, an out-of-range number
             raise InvalidArchive(f"member {m.name!r}: {e}") from None
         except OSError as e:
@@ -74,9 +58,10 @@ class Writer:
                 raise InvalidArchive(f"member {m.name!r}: {e.strerror}") from None
             raise
 
-    def node(self, archive: tarfile.TarFile, m: tarfile.TarInfo, parts: list[str]) -> None:
+    def node(self, reader: TarReader, m: Header, parts: list[str]) -> None:
+        kind = m.type
         if not parts:  # the root itself ("./"): only its metadata can apply
-            if m.isdir():
+            if kind == th.DIRECTORY:
                 self.dir_meta(self.scope.root, m)
                 self.entries += 1
             return
@@ -84,9 +69,9 @@ class Writer:
         assert parent is not None
         self.note_created()
         path = f"{parent}/{parts[-1]}"
-        if m.isreg():
-            self.regular(archive, m, path)
-        elif m.isdir():
+        if kind in _FILE_TYPES:
+            self.regular(reader, m, path)
+        elif kind == th.DIRECTORY:
             try:
                 os.mkdir(path, 0o700)
             except FileExistsError:
@@ -94,12 +79,12 @@ class Writer:
                     os.mkdir(path, 0o700)
             self.scope.remember(parts, path)
             self.dir_meta(path, m)
-        elif m.issym():
+        elif kind == th.SYMLINK:
             self.create(path, lambda: os.symlink(m.linkname, path))
             self.meta(path, m, symlink=True)
-        elif m.islnk():
+        elif kind == th.HARDLINK:
             self.hardlink(m, path)
-        elif m.ischr() or m.isblk() or m.isfifo():
+        elif kind in (th.CHARDEV, th.BLOCKDEV, th.FIFO):
             if not self.special(m, path):
                 return
         else:
@@ -108,28 +93,33 @@ class Writer:
         self.entries += 1
         self.mark_written(path)
 
-    def regular(self, archive: tarfile.TarFile, m: tarfile.TarInfo, path: str) -> None:
-        fd = self.create(path, lambda: os.open(path, _CREATE_FLAGS, 0o600))
+    def regular(self, reader: TarReader, m: Header, path: str) -> None:
         try:
-            if m.size:
-                data = archive.extractfile(m)
-                assert data is not None
-                # the unbuffered reader under it: one copy less, and it can skip sparse holes
-                raw = cast(IO[bytes], getattr(data, "raw", data))
-                _copy(raw, fd, m.size, _sparse_regions(m))
+            fd = os.open(path, _CREATE_FLAGS, 0o600)
+        except FileExistsError:
+            self.scope.remove(path)
+            fd = os.open(path, _CREATE_FLAGS, 0o600)
+        try:
+            if m.sparse is not None:  # the holes stay holes
+                for offset, length in m.sparse:
+                    reader.write_to(fd, offset, length)
+                os.ftruncate(fd, m.realsize)
+            elif m.size:
+                reader.write_to(fd, 0, m.size)
             if self.chown:
                 os.fchown(fd, m.uid, m.gid)
             os.fchmod(fd, m.mode & 0o7777)  # after chown, which clears set-id bits
-            for name, value in _xattrs(m):
-                _setxattr(fd, name, value)
-            ns = _mtime_ns(m)
+            if m.xattrs:
+                for name, value in _xattrs(m):
+                    _setxattr(fd, name, value)
+            ns = m.mtime_ns
             os.utime(fd, ns=(ns, ns))
         finally:
             os.close(fd)
         self.files += 1
-        self.bytes += m.size
+        self.bytes += m.realsize
 
-    def hardlink(self, m: tarfile.TarInfo, path: str) -> None:
+    def hardlink(self, m: Header, path: str) -> None:
         target_parts = split_member_name(m.linkname)
         parent = self.scope.resolve_dir(target_parts[:-1], create=False)
         if not target_parts or parent is None:
@@ -144,14 +134,14 @@ class Writer:
                 ) from None
         self.files += 1
 
-    def special(self, m: tarfile.TarInfo, path: str) -> bool:
-        if m.isfifo():
+    def special(self, m: Header, path: str) -> bool:
+        if m.type == th.FIFO:
             self.create(path, lambda: os.mkfifo(path, 0o600))
         elif not self.allow_devices:
             self.skipped.append(m.name)
             return False
         else:
-            kind = stat.S_IFCHR if m.ischr() else stat.S_IFBLK
+            kind = stat.S_IFCHR if m.type == th.CHARDEV else stat.S_IFBLK
             device = os.makedev(m.devmajor, m.devminor)
             try:
                 self.create(path, lambda: os.mknod(path, kind | 0o600, device))
@@ -161,7 +151,7 @@ class Writer:
         self.meta(path, m, symlink=False)
         return True
 
-    def whiteout(self, parts: list[str], m: tarfile.TarInfo) -> None:
+    def whiteout(self, parts: list[str], m: Header) -> None:
         base = parts[-1]
         if base == OPAQUE_WHITEOUT:
             directory = self.scope.resolve_dir(parts[:-1], create=not self.apply)
@@ -212,24 +202,24 @@ class Writer:
             self.scope.remove(path)
             return make()
 
-    def meta(self, path: str, m: tarfile.TarInfo, *, symlink: bool) -> None:
+    def meta(self, path: str, m: Header, *, symlink: bool) -> None:
         if self.chown:
             os.chown(path, m.uid, m.gid, follow_symlinks=False)
         if not symlink:
             os.chmod(path, m.mode & 0o7777)
         for name, value in _xattrs(m):
             _setxattr(path, name, value)
-        ns = _mtime_ns(m)
+        ns = m.mtime_ns
         os.utime(path, ns=(ns, ns), follow_symlinks=False)
 
-    def dir_meta(self, path: str, m: tarfile.TarInfo) -> None:
+    def dir_meta(self, path: str, m: Header) -> None:
         if self.chown:
             os.chown(path, m.uid, m.gid, follow_symlinks=False)
         for name, value in _xattrs(m):
             _setxattr(path, name, value)
         # mode and times wait for the end: children change the mtime, and a read-only mode
         # would stop an unprivileged extraction from writing them
-        self.dir_times[path] = (m.mode & 0o7777, _mtime_ns(m))
+        self.dir_times[path] = (m.mode & 0o7777, m.mtime_ns)
 
     def note_created(self) -> None:
         for path in self.scope.created:
@@ -259,12 +249,6 @@ class Writer:
                 os.close(fd)
 
 
-def _sparse_regions(member: tarfile.TarInfo) -> list[tuple[int, int]] | None:
-    """The (offset, size) data regions of a sparse member, or None for a dense one."""
-    regions = cast("list[tuple[int, int]] | None", member.sparse)  # typeshed has it wrong
-    return regions if member.issparse() and regions is not None else None
-
-
 def _setxattr(target: int | str, name: str, value: bytes) -> None:
     try:
         if isinstance(target, int):
@@ -274,22 +258,3 @@ def _setxattr(target: int | str, name: str, value: bytes) -> None:
     except OSError as e:
         if e.errno not in _IGNORED_XATTR_ERRORS:
             raise
-
-
-def _copy(data: IO[bytes], fd: int, size: int, regions: list[tuple[int, int]] | None) -> None:
-    """Copy a member's content to ``fd``; a sparse member's holes stay holes."""
-    for start, length in regions if regions is not None else [(0, size)]:
-        if regions is not None:
-            data.seek(start)  # skips the hole without reading it
-        offset, end = start, start + length
-        while offset < end:
-            chunk = data.read(min(CHUNK, end - offset))
-            if not chunk:
-                raise InvalidArchive("tar archive is truncated (in file data)")
-            view = memoryview(chunk)
-            while view:
-                written = os.pwrite(fd, view, offset)
-                view = view[written:]
-                offset += written
-    if regions is not None:
-        os.ftruncate(fd, size)

@@ -9,11 +9,10 @@ files that the next writer or ``system check --repair`` clears.
 
 from __future__ import annotations
 
-import tarfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from pallet.archive import open_decompressed
+from pallet.archive import Header, TarReader, open_decompressed
 from pallet.engine.context import Engine
 from pallet.errors import InvalidArchive
 from pallet.oci.manifest import Manifest
@@ -48,37 +47,28 @@ def load_archive(engine: Engine, src: BinaryIO) -> list[LoadedImage]:
     links: dict[str, str] = {}
     sizes: dict[str, int] = {}
     with store.writing():
-        stream = open_decompressed(src)
-        try:
-            tf = tarfile.open(fileobj=stream, mode="r|")  # type: ignore[call-overload]  # noqa: SIM115
-        except tarfile.ReadError:
-            raise InvalidArchive("not a docker-archive or oci-archive: not a tar file") from None
-        try:
-            for member in tf:
-                name = member.name.lstrip("./") if member.name != "." else ""
-                if member.issym() or member.islnk():
-                    links[name] = member.linkname
-                    continue
-                if not member.isfile():
-                    continue
-                sizes[name] = member.size
-                fh = tf.extractfile(member)
-                assert fh is not None
-                expected = _expected_digest(name)
-                head, body = peek(fh, 1024)  # type: ignore[arg-type]
-                if member.size <= _SMALL and head[:1] in (b"{", b"["):
-                    data = body.read()
-                    files[name] = data
-                    digests[name] = store.blobs.put(data, expected)
-                elif _is_layer(head):
-                    layer = ingest_layer(store, body, expected=expected, size=member.size)
-                    digests[name] = layer.digest
-                else:
-                    with store.blobs.writer(expected, member.size) as w:
-                        w.copy_from(body)
-                        digests[name] = w.commit()
-        except (tarfile.ReadError, EOFError) as exc:
-            raise InvalidArchive(f"truncated or damaged archive: {exc}") from None
+        reader = TarReader(open_decompressed(src))
+        while (member := _next_member(reader)) is not None:
+            name = member.name.lstrip("./") if member.name != "." else ""
+            if member.is_link():
+                links[name] = member.linkname
+                continue
+            if not member.is_file():
+                continue
+            sizes[name] = member.size
+            expected = _expected_digest(name)
+            head, body = peek(reader.data(), 1024)
+            if member.size <= _SMALL and head[:1] in (b"{", b"["):
+                data = body.read()
+                files[name] = data
+                digests[name] = store.blobs.put(data, expected)
+            elif _is_layer(head):
+                layer = ingest_layer(store, body, expected=expected, size=member.size)
+                digests[name] = layer.digest
+            else:
+                with store.blobs.writer(expected, member.size) as w:
+                    w.copy_from(body)
+                    digests[name] = w.commit()
         resolved_links = {name: _resolve_link(name, target) for name, target in links.items()}
         for name, target in resolved_links.items():
             if target in sizes:
@@ -107,6 +97,16 @@ def load_archive(engine: Engine, src: BinaryIO) -> list[LoadedImage]:
             rec = store.add_image(plan.manifest_bytes, config_bytes, names=plan.names)
             loaded.append(LoadedImage(rec, list(plan.names)))
     return loaded
+
+
+def _next_member(reader: TarReader) -> Header | None:
+    at_start = reader.offset == 0
+    try:
+        return reader.next()
+    except InvalidArchive as exc:
+        if at_start:
+            raise InvalidArchive("not a docker-archive or oci-archive: not a tar file") from None
+        raise InvalidArchive(f"truncated or damaged archive: {exc}") from None
 
 
 def _is_layer(head: bytes) -> bool:

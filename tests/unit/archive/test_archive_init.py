@@ -8,6 +8,8 @@ EXPECTED = {
     "ExtractResult",
     "HashingReader",
     "HashingWriter",
+    "Header",
+    "TarReader",
     "extract_layer",
     "open_compressor",
     "open_decompressed",
