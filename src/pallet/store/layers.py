@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LayerInfo", "LayerStore"]
 
+_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS = 0x80086601, 0x40086602
+_FS_TOPDIR_FL = 0x00020000
+
 
 def _hex(diff_id: str) -> str:
     algo, _, hexpart = diff_id.partition(":")
@@ -62,6 +65,8 @@ class LayerStore:
 
     def stage(self) -> Path:
         """A fresh staging directory; unpack into ``STAGE/diff``, then ``commit`` it."""
+        self.root.tmp.mkdir(parents=True, exist_ok=True)
+        _mark_top_of_trees(self.root.tmp)
         stage = self.root.tmp / staging_name("layer")
         (stage / "diff").mkdir(parents=True)
         return stage
@@ -112,3 +117,33 @@ class LayerStore:
         for name in sorted(names):
             if len(name) == 64:
                 yield f"sha256:{name}"
+
+
+def _mark_top_of_trees(path: Path) -> None:
+    """Tell ext4 that directories made in ``path`` start unrelated trees (``chattr +T``).
+
+    An unpacked layer is such a tree. ext4's Orlov allocator puts a directory made under a
+    TOPDIR-flagged one in a block group of its own with free inodes (as it does for directories
+    in the file system's root) instead of the parent's group. Every layer staged in ``tmp/``
+    otherwise lands in the one group ``tmp/`` is in, so a load right after an ``rmi`` reuses
+    just-freed inodes, and ext4 without a journal skips each recently freed inode one by one
+    on every file it creates (measured: 0.3 ms a file instead of 0.03 ms). File systems that do
+    not know the flag ignore or refuse it; both are fine.
+    """
+    import fcntl
+    import sys
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        flags = bytearray(4)
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags)
+        value = int.from_bytes(flags, sys.byteorder)
+        if not value & _FS_TOPDIR_FL:
+            fcntl.ioctl(fd, _FS_IOC_SETFLAGS, (value | _FS_TOPDIR_FL).to_bytes(4, sys.byteorder))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
