@@ -189,16 +189,9 @@ def run_verb(
     fn: Callable[[GlobalOptions, list[str]], int], gopts: GlobalOptions, args: list[str]
 ) -> int:
     """Call a verb, turning pallet's errors into one line on stderr and docker's exit codes."""
-    import argparse
+    from pallet.errors import PalletError
 
-    from pallet.errors import InvalidArgument, PalletError
-
-    def usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
-        # one line, as for every other bad input (argparse would print the whole usage)
-        raise InvalidArgument(f"{parser.prog}: {message} (see '{parser.prog} --help')")
-
-    argparse.ArgumentParser.error = usage_error  # type: ignore[method-assign,assignment]
-
+    _one_line_argparse_errors()
     try:
         return fn(gopts, args)
     except PalletError as exc:
@@ -227,6 +220,24 @@ def run_verb(
             raise
         print(f"Error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 125
+
+
+def _one_line_argparse_errors() -> None:
+    """Make argparse's usage errors one line and exit 125, as every other bad input.
+
+    Only if the verb's module uses argparse (``run`` and ``create`` have their own parser:
+    ``pallet.cli.flags``); importing it costs ~4 ms.
+    """
+    if "argparse" not in sys.modules:
+        return
+    import argparse
+
+    from pallet.errors import InvalidArgument
+
+    def usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+        raise InvalidArgument(f"{parser.prog}: {message} (see '{parser.prog} --help')")
+
+    argparse.ArgumentParser.error = usage_error  # type: ignore[method-assign,assignment]
 
 
 def _flush_quietly() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 from pallet.engine.container_records import ContainerRecord, MountSpec, container_dir
@@ -102,12 +101,12 @@ def _etc_files(engine: Engine, rec: ContainerRecord, hostname: str) -> list[Moun
     hosts += f"127.0.1.1\t{hostname} {rec.name}\n"
     (cdir / "hosts").write_text(hosts)
     (cdir / "hostname").write_text(hostname + "\n")
-    import shutil
-
     try:
-        shutil.copyfile("/etc/resolv.conf", cdir / "resolv.conf")
+        with open("/etc/resolv.conf", "rb") as fh:
+            resolv = fh.read()
     except OSError:
-        (cdir / "resolv.conf").write_text("")
+        resolv = b""
+    (cdir / "resolv.conf").write_bytes(resolv)
     return [
         Mount(f"/etc/{n}", str(cdir / n), "bind", ("rbind", "rprivate"))
         for n in ("hosts", "hostname", "resolv.conf")
@@ -337,7 +336,7 @@ def start_container(
     try:
         spec = build_spec(spec_options(engine, rec, rootfs, (rec.path, *rec.args)))
         spec["root"]["path"] = "merged"
-        spec["hostname"] = spec.get("hostname") or socket.gethostname()
+        spec["hostname"] = spec.get("hostname") or os.uname().nodename
         tmp = cdir / "config.json.tmp"
         tmp.write_text(json.dumps(spec))
         os.replace(tmp, cdir / "config.json")

@@ -158,7 +158,7 @@ assert looper.status == "running" and looper.attrs["RestartCount"] >= 0
 looper.stop(timeout=5)
 assert looper.wait()["StatusCode"] == 0
 looper.remove()
-gone = client.containers.run("busybox", "true", detach=True, remove=True)
+gone = client.containers.run("busybox", "sleep 1", detach=True, remove=True)
 gone.wait(condition="removed", timeout=20)
 try:
     gone.reload()
