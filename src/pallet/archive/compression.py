@@ -18,7 +18,7 @@ from typing import IO, BinaryIO, cast
 
 import zstandard
 
-from pallet.archive._streams import CHUNK, buffered, read_head
+from pallet.archive._streams import CHUNK, ReadAhead, buffered, read_head
 from pallet.errors import InvalidArchive, InvalidArgument
 
 __all__ = ["Compression", "open_compressor", "open_decompressed", "sniff"]
@@ -176,19 +176,26 @@ class _DecompressedReader(io.RawIOBase):
         return InvalidArchive(f"{self._kind.value} stream is truncated")
 
 
-def open_decompressed(stream: BinaryIO) -> BinaryIO:
+def open_decompressed(stream: BinaryIO, *, read_ahead: bool = False) -> BinaryIO:
     """Return a reader of ``stream`` decompressed, whatever its compression (or none).
 
     Works on pipes: the magic bytes are peeked and handed back. Multi-member gzip and
     multi-frame zstd (``zstd`` CLI output, ``docker save | zstd``) read as one stream. The reader
     is buffered (1 MiB) and raises InvalidArchive on truncated or corrupt input.
+
+    With ``read_ahead``, compressed input is read and decompressed in a thread of its own, a few
+    MiB ahead of the reader, on another core (see :class:`~pallet.archive._streams.ReadAhead`):
+    for a caller that reads to the end, as nothing else may read ``stream`` meanwhile.
     """
     head = read_head(stream, SNIFF_SIZE)
     source = buffered(head, stream)
     kind = sniff(head)
     if kind is Compression.NONE:
         return source
-    return io.BufferedReader(_DecompressedReader(kind, source), buffer_size=CHUNK)
+    decompressed = io.BufferedReader(_DecompressedReader(kind, source), buffer_size=CHUNK)
+    if read_ahead:
+        return ReadAhead(decompressed)  # type: ignore[arg-type,return-value]
+    return decompressed  # type: ignore[return-value]
 
 
 class _NonClosingWriter(io.RawIOBase):

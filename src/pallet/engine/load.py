@@ -47,7 +47,7 @@ def load_archive(engine: Engine, src: BinaryIO) -> list[LoadedImage]:
     links: dict[str, str] = {}
     sizes: dict[str, int] = {}
     with store.writing():
-        reader = TarReader(open_decompressed(src))
+        reader = TarReader(open_decompressed(src, read_ahead=True))
         while (member := _next_member(reader)) is not None:
             name = member.name.lstrip("./") if member.name != "." else ""
             if member.is_link():
