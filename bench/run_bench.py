@@ -20,7 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RECIPES = HERE.parent.parent / "shared" / "recipes"
-PALLET = [sys.executable, "-m", "pallet"]
+# the console script, as a user types it (``python -m`` adds runpy's ~2 ms)
+_SCRIPT = Path(sys.executable).with_name("pallet")
+PALLET = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "pallet"]
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> float:

@@ -6,8 +6,10 @@ compiled code depends on nothing but that text, so the CLI keeps it, marshalled,
 pallet's own bytecode and reuses it; the functions made from it are the same as without the
 cache. There is one file per *scope* (the CLI passes its verb), so a verb loads only the code
 of the classes it uses: one file for every class pallet has would cost more to read than it
-saves. Only Python 3.11 and 3.12 (whose ``dataclasses._create_fn`` this mirrors) are served;
-elsewhere ``install`` does nothing.
+saves. ``__repr__``, ``__eq__``, ``__hash__`` and the ordering methods are made only when first
+called (a small stand-in compiles the real one then): most runs never call them, and their
+code is half of what the cache would otherwise hold. Only Python 3.11 and 3.12 (whose
+``dataclasses._create_fn`` this mirrors) are served; elsewhere ``install`` does nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
 _cache: dict[str, Any] = {}
 _dirty = False
 _path = ""
+#: Made on their first call: most runs of a verb never compare, hash or print its objects.
+_DEFERRED = frozenset(("__repr__", "__eq__", "__hash__", "__lt__", "__le__", "__gt__", "__ge__"))
 
 
 def cache_path(scope: str) -> str:
@@ -86,8 +90,35 @@ def install(scope: str = "default") -> None:
         exec(code, globals, ns)
         return ns["__create_fn__"](**locals)
 
-    _create_fn.__pallet_cached__ = True  # type: ignore[attr-defined]
-    dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
+    def _create_fn_or_defer(
+        name: str,
+        args: list[str],
+        body: list[str],
+        *,
+        globals: Any = None,
+        locals: dict[str, Any] | None = None,
+        return_type: Any = missing,
+    ) -> Any:
+        if name not in _DEFERRED:
+            return _create_fn(
+                name, args, body, globals=globals, locals=locals, return_type=return_type
+            )
+        made: list[Any] = []
+
+        def deferred(*a: Any, **k: Any) -> Any:
+            if not made:
+                made.append(
+                    _create_fn(
+                        name, args, body, globals=globals, locals=locals, return_type=return_type
+                    )
+                )
+            return made[0](*a, **k)
+
+        deferred.__name__ = name
+        return deferred
+
+    _create_fn_or_defer.__pallet_cached__ = True  # type: ignore[attr-defined]
+    dataclasses._create_fn = _create_fn_or_defer  # type: ignore[attr-defined]
 
 
 def save() -> None:
