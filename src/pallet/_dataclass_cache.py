@@ -1,15 +1,20 @@
-"""A cache of the code ``dataclasses`` compiles for every class, kept between runs.
+"""A cache of the code ``dataclasses`` compiles for pallet's classes, kept between runs.
 
 Decorating a dataclass builds source text for ``__init__``, ``__repr__``, ``__eq__``, … and
 compiles it with ``exec``: about 0.9 ms a class, some 20 ms of ``pallet run``'s start-up. The
-compiled code depends on nothing but that text, so the CLI keeps it, marshalled, beside
-pallet's own bytecode and reuses it; the functions made from it are the same as without the
-cache. There is one file per *scope* (the CLI passes its verb), so a verb loads only the code
-of the classes it uses: one file for every class pallet has would cost more to read than it
-saves. ``__repr__``, ``__eq__``, ``__hash__`` and the ordering methods are made only when first
-called (a small stand-in compiles the real one then): most runs never call them, and their
-code is half of what the cache would otherwise hold. Only Python 3.11 and 3.12 (whose
-``dataclasses._create_fn`` this mirrors) are served; elsewhere ``install`` does nothing.
+compiled code depends on nothing but that text, so the CLI keeps it, marshalled, beside each
+module's own bytecode (``__pycache__/MODULE.dataclass.TAG.marshal``) and reuses it; the
+functions made from it are the same as without the cache. A process reads the files of the
+modules it imports and nothing else, and a module's file is rewritten with exactly the code
+its classes use now whenever something had to be compiled (after an edit), so files never
+gather stale code.
+
+``__repr__``, ``__eq__``, ``__hash__`` and the ordering methods are made only when first called
+(a small stand-in compiles the real one then): most runs never call them, and their code is
+half of what the cache would otherwise hold.
+
+Only Python 3.11 and 3.12 (whose ``dataclasses._create_fn`` this mirrors) are served;
+elsewhere ``install`` does nothing. Classes outside ``pallet`` are compiled as usual.
 """
 
 from __future__ import annotations
@@ -23,27 +28,56 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-__all__ = ["install", "save"]
+__all__ = ["cache_path", "install", "save"]
 
-_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-_cache: dict[str, Any] = {}
-_dirty = False
-_path = ""
-#: Made on their first call: most runs of a verb never compare, hash or print its objects.
+#: Made on their first call: most runs never compare, hash or print their objects.
 _DEFERRED = frozenset(("__repr__", "__eq__", "__hash__", "__lt__", "__le__", "__gt__", "__ge__"))
 
 
-def cache_path(scope: str) -> str:
-    """The cache file of ``scope`` (a verb name: letters, digits, ``-`` and ``_``)."""
-    if not scope.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"bad dataclass cache scope {scope!r}")
-    return os.path.join(_DIR, f"dataclass-code.{scope}.{sys.implementation.cache_tag}.marshal")
+class _ModuleCache:
+    __slots__ = ("dirty", "loaded", "path", "used")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.loaded: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            with open(path, "rb") as fh:
+                data = marshal.load(fh)
+            if isinstance(data, dict):
+                self.loaded = data
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
 
 
-def install(scope: str = "default") -> None:
-    """Route ``dataclasses``' function compilation through ``scope``'s cache (idempotent:
-    the first call chooses the scope)."""
-    global _path
+_modules: dict[str, _ModuleCache | None] = {}
+_packages: tuple[str, ...] = ("pallet.",)
+
+
+def cache_path(module_file: str) -> str:
+    """Where the dataclass code of the module in ``module_file`` is kept."""
+    folder, name = os.path.split(module_file)
+    stem = name.rpartition(".")[0] or name
+    return os.path.join(
+        folder, "__pycache__", f"{stem}.dataclass.{sys.implementation.cache_tag}.marshal"
+    )
+
+
+def _module_cache(globals: Any) -> _ModuleCache | None:
+    name = globals.get("__name__", "") if isinstance(globals, dict) else ""
+    if name in _modules:
+        return _modules[name]
+    file = globals.get("__file__") if name.startswith(_packages) else None
+    cache = _ModuleCache(cache_path(file)) if isinstance(file, str) else None
+    _modules[name] = cache
+    return cache
+
+
+def install(packages: tuple[str, ...] = ("pallet",)) -> None:
+    """Route ``dataclasses``' function compilation through the cache, for the classes of
+    modules in ``packages`` (idempotent: the first call chooses)."""
+    global _packages
     import dataclasses
 
     original = getattr(dataclasses, "_create_fn", None)
@@ -51,14 +85,7 @@ def install(scope: str = "default") -> None:
         return
     if getattr(original, "__pallet_cached__", False):
         return
-    _path = cache_path(scope)
-    try:
-        with open(_path, "rb") as fh:
-            loaded = marshal.load(fh)
-        if isinstance(loaded, dict):
-            _cache.update(loaded)
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
+    _packages = tuple(f"{p}." for p in packages)
     missing = dataclasses.MISSING
 
     def _create_fn(
@@ -71,7 +98,6 @@ def install(scope: str = "default") -> None:
         return_type: Any = missing,
     ) -> Any:
         # the text is built exactly as dataclasses._create_fn builds it
-        global _dirty
         if locals is None:
             locals = {}
         return_annotation = ""
@@ -82,10 +108,16 @@ def install(scope: str = "default") -> None:
         text = "\n".join(f"  {b}" for b in body)
         txt = f" def {name}({joined}){return_annotation}:\n{text}"
         txt = f"def __create_fn__({', '.join(locals.keys())}):\n{txt}\n return {name}"
-        code = _cache.get(txt)
+        cache = _module_cache(globals)
+        code = None
+        if cache is not None:
+            code = cache.used.get(txt) or cache.loaded.get(txt)
         if code is None:
-            code = _cache[txt] = compile(txt, "<string>", "exec")
-            _dirty = True
+            code = compile(txt, "<string>", "exec")
+            if cache is not None:
+                cache.dirty = True
+        if cache is not None:
+            cache.used[txt] = code
         ns: dict[str, Any] = {}
         exec(code, globals, ns)
         return ns["__create_fn__"](**locals)
@@ -122,19 +154,22 @@ def install(scope: str = "default") -> None:
 
 
 def save() -> None:
-    """Write the cache if this process compiled anything new (atomically; errors ignored)."""
-    global _dirty
-    if not _dirty or not _path:
-        return
-    _dirty = False
-    tmp = f"{_path}.{os.getpid()}"
-    try:
-        os.makedirs(os.path.dirname(_path), exist_ok=True)
-        with open(tmp, "wb") as fh:
-            marshal.dump(_cache, fh)
-        os.replace(tmp, _path)
-    except OSError:
+    """Rewrite the files of modules that had code compiled (atomically; errors ignored).
+
+    A module's classes are all made when it is imported, so what it used in this process is
+    its whole current code (deferred methods never called here are compiled again once)."""
+    for cache in _modules.values():
+        if cache is None or not cache.dirty:
+            continue
+        cache.dirty = False
+        tmp = f"{cache.path}.{os.getpid()}"
         try:
-            os.unlink(tmp)
+            os.makedirs(os.path.dirname(cache.path), exist_ok=True)
+            with open(tmp, "wb") as fh:
+                marshal.dump(cache.used, fh)
+            os.replace(tmp, cache.path)
         except OSError:
-            pass
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -2,58 +2,86 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-def test_dataclass_code_cache_makes_the_same_classes(tmp_path: object) -> None:
-    """The CLI's compiled-code cache must give dataclasses that behave as without it."""
-    import dataclasses
-    import subprocess
-    import sys
+MODULE = '''
+import dataclasses
 
-    script = (
-        "import dataclasses, pallet._dataclass_cache as c\n"
-        "c.install('unit-test'); c.install('other')\n"
-        "@dataclasses.dataclass(frozen=True, slots=True)\n"
-        "class P:\n    '''doc'''\n    x: int\n    y: str = 'a'\n"
-        "p = P(1)\n"
-        "assert p == P(1, 'a') and hash(p) == hash(P(1)) and repr(p) == \"P(x=1, y='a')\"\n"
-        "try:\n    p.x = 2\nexcept dataclasses.FrozenInstanceError:\n    print('frozen')\n"
-        "c.save()\n"
+@dataclasses.dataclass(frozen=True, slots=True, order=True)
+class P:
+    """doc"""
+    x: int
+    y: str = "a"
+'''
+
+SCRIPT = """
+import dataclasses, sys
+sys.path.insert(0, {where!r})
+import pallet._dataclass_cache as c
+c.install(("dcpkg",))
+c.install()  # the first call chose
+from dcpkg.mod import P
+p = P(1)
+assert p == P(1, "a") and hash(p) == hash(P(1)) and repr(p) == "P(x=1, y='a')"
+assert P(1) < P(2) and sorted([P(3), P(1)]) == [P(1), P(3)] and {{P(1): 1}}[P(1)] == 1
+assert P.__eq__.__name__ == "__eq__"
+try:
+    p.x = 2
+except dataclasses.FrozenInstanceError:
+    print("frozen")
+c.save()
+"""
+
+
+def _run(where: Path) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(where=str(where))], capture_output=True, text=True
     )
-    for _ in range(2):  # compiled the first time, from the cache the second
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        assert out.stdout == "frozen\n"
-    assert dataclasses.is_dataclass(dataclasses.make_dataclass("Q", ["a"]))
-
-
-def test_scopes_are_separate_files() -> None:
-    import os
-
-    import pytest
-
-    from pallet import _dataclass_cache as c
-
-    assert c.cache_path("run") != c.cache_path("ps")
-    assert os.path.basename(c.cache_path("list-tags")).startswith("dataclass-code.list-tags.")
-    with pytest.raises(ValueError):
-        c.cache_path("../x")
-
-
-def test_deferred_methods_work_on_first_call() -> None:
-    """``__eq__``, ``__hash__`` and ``__repr__`` are made when first called, and behave."""
-    import subprocess
-    import sys
-
-    script = (
-        "import dataclasses, pallet._dataclass_cache as c\n"
-        "c.install('unit-test-deferred')\n"
-        "@dataclasses.dataclass(frozen=True, order=True)\n"
-        "class P:\n    x: int\n    y: str = 'a'\n"
-        "assert P(1) == P(1) and P(1) != P(2) and P(1) < P(2) and hash(P(1)) == hash(P(1))\n"
-        "assert repr(P(1)) == \"P(x=1, y='a')\" and P.__eq__.__name__ == '__eq__'\n"
-        "assert sorted([P(3), P(1)]) == [P(1), P(3)] and {P(1): 1}[P(1)] == 1\n"
-        "print('ok')\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "ok\n"
+    return out.stdout
+
+
+def test_classes_are_the_same_with_and_without_the_cache(tmp_path: Path) -> None:
+    """Compiled the first time and kept beside the module's bytecode; read the second time;
+    the classes behave as plain dataclasses both times."""
+    pkg = tmp_path / "dcpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "mod.py").write_text(MODULE)
+    from pallet._dataclass_cache import cache_path
+
+    cached = Path(cache_path(str(pkg / "mod.py")))
+    assert cached.parent == pkg / "__pycache__"
+    assert _run(tmp_path) == "frozen\n"
+    assert cached.is_file()
+    stamp = cached.stat().st_mtime_ns
+    assert _run(tmp_path) == "frozen\n"
+    assert cached.stat().st_mtime_ns == stamp  # nothing new to compile: not rewritten
+
+
+def test_an_edited_module_rewrites_its_file_without_stale_code(tmp_path: Path) -> None:
+    pkg = tmp_path / "dcpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "mod.py").write_text(MODULE)
+    _run(tmp_path)
+    from pallet._dataclass_cache import cache_path
+
+    cached = Path(cache_path(str(pkg / "mod.py")))
+    before = cached.read_bytes()
+    (pkg / "mod.py").write_text(MODULE.replace('y: str = "a"', 'y: str = "a"\n    z: int = 0'))
+    for pyc in (pkg / "__pycache__").glob("mod.*.pyc"):
+        os.unlink(pyc)
+    script = SCRIPT.replace("repr(p) == \"P(x=1, y='a')\"", "True")
+    out = subprocess.run(
+        [sys.executable, "-c", script.format(where=str(tmp_path))], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    import marshal
+
+    inits = [k for k in marshal.loads(cached.read_bytes()) if " def __init__(" in k]
+    assert cached.read_bytes() != before
+    assert len(inits) == 1 and ",z:" in inits[0]  # the old __init__ is not kept

@@ -24,8 +24,7 @@ _WITH_VALUE = {
 class GlobalOptions:
     """Parsed global options; ``engine()`` opens the store they point at.
 
-    A plain class, not a dataclass: it exists before the CLI knows its verb, and so before
-    the verb's cache of dataclass code is installed (see ``pallet._dataclass_cache``).
+    A plain class: made on every start, it need not pay for dataclass machinery.
     """
 
     __slots__ = ("help", "log_level", "root", "runroot", "runtime", "storage_driver", "version")

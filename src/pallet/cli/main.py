@@ -45,6 +45,9 @@ _defer_import("inspect")
 _defer_import("ipaddress")
 
 from pallet import _dataclass_cache  # noqa: E402
+
+_dataclass_cache.install()
+
 from pallet.cli.globals import GlobalOptions  # noqa: E402
 
 __all__ = ["main"]
@@ -172,8 +175,6 @@ def _main(argv: Sequence[str]) -> int:
         print(USAGE, end="")
         return 0 if rest or gopts.help else 125
     verb, verb_args = rest[0], rest[1:]
-    if verb in VERBS:
-        _dataclass_cache.install(verb)
     fn = _resolve(verb)
     if fn is None:
         print(
