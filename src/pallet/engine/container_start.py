@@ -353,6 +353,10 @@ def start_container(
 
             trash.append(retire_container(engine, rec.id))
 
+    def preload() -> None:  # in the monitor, while the runtime starts the container
+        if rec.options.auto_remove:
+            import pallet.engine.container_remove  # noqa: F401
+
     def purge() -> None:  # after ``run --rm`` has been told: nobody waits for this
         import shutil
 
@@ -370,6 +374,8 @@ def start_container(
         restart=parse_restart(rec.options.restart),
         cleanup=cleanup,
         purge=purge,
+        preload=preload,
+        remove=rec.options.auto_remove,
         log_path=str(cdir / "ctr.log"),
     )
     try:

@@ -459,9 +459,16 @@ def _delete_stopped_runc(state_dir: str) -> bool:
             continue
         except OSError:
             return False
-    import shutil
+    try:  # runc keeps only files there (state.json, and exec fifos that are gone by now)
+        for name in os.listdir(state_dir):
+            os.unlink(os.path.join(state_dir, name))
+        os.rmdir(state_dir)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        import shutil  # something unexpected in it: remove the whole tree
 
-    shutil.rmtree(state_dir, ignore_errors=True)
+        shutil.rmtree(state_dir, ignore_errors=True)
     return not os.path.exists(state_dir)
 
 

@@ -49,6 +49,14 @@ def _child(opts: MonitorOptions, notify_w: int) -> int:  # pragma: no cover - in
     os.dup2(log, 2)
     os.close(null)
     os.close(log)
+    from pallet.runtime.monitor.launch import Launched, launch, set_subreaper
+
+    set_subreaper()  # before the runtime starts: it leaves the container's init to us
+    # The runtime first: everything below is done while it sets the container up.
+    try:
+        launched: Launched | None = launch(opts)
+    except OSError:
+        launched = None  # the loop's own start reports it
     import signal
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
@@ -60,17 +68,11 @@ def _child(opts: MonitorOptions, notify_w: int) -> int:  # pragma: no cover - in
 
     with open(MONITOR_PID, "w", encoding="ascii") as fh:
         fh.write(f"{pid} {pid_starttime(pid)}\n")
-    from pallet.runtime.monitor.launch import Launched, launch, set_subreaper
-
-    set_subreaper()
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - the monitor's diagnostics
-    # the runtime first: the loop's imports and its socket are made while it works
-    try:
-        launched: Launched | None = launch(opts)
-    except OSError:
-        launched = None  # the loop's own start reports it
     from pallet.runtime.monitor.loop import Monitor
 
+    if opts.preload is not None:
+        opts.preload()
     return Monitor(opts, notify_w).run(launched)
 
 
