@@ -26,7 +26,8 @@ GNU_LONGNAME, GNU_LONGLINK, PAX_LOCAL, PAX_GLOBAL = b"L", b"K", b"x", b"g"
 META_TYPES = frozenset((GNU_LONGNAME, GNU_LONGLINK, PAX_LOCAL, PAX_GLOBAL))
 """Members that describe the next member rather than being one."""
 MAX_META_SIZE = 1 << 20
-"""Larger long names or pax records than this are refused rather than held in memory."""
+"""More long-name, pax and sparse-map bytes than this for one member are refused rather than
+held in memory (and so are more global pax records)."""
 
 _USTAR_MAGIC = b"ustar\x00"
 _XATTR = "SCHILY.xattr."
@@ -106,6 +107,16 @@ def checksum_ok(block: bytes) -> bool:
         return True
     high = sum(1 for b in block[:148] if b > 127) + sum(1 for b in block[156:] if b > 127)
     return stored == unsigned - 256 * high
+
+
+def meta_size(block: bytes) -> int:
+    """The data size of a long-name or pax header block (nothing else of it matters)."""
+    if not checksum_ok(block):
+        raise BadHeader
+    size = number(block[124:136])
+    if size < 0:
+        raise BadHeader
+    return size
 
 
 def parse_block(block: bytes) -> Header:

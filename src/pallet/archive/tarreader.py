@@ -32,7 +32,8 @@ class TarReader:
         self._base = 0  # stream offset of _buf[0]
         self._left = 0  # unread data bytes of the current member
         self._pad = 0  # padding after them
-        self._globals: list[tuple[str, bytes]] = []
+        self._globals: dict[str, bytes] = {}
+        self._budget = 0
         self.ended = False
         """True once the end-of-archive marker (or the end of the stream) was read."""
 
@@ -48,29 +49,35 @@ class TarReader:
             return None
         longname = longlink = None
         records: list[tuple[str, bytes]] = []
+        self._budget = th.MAX_META_SIZE  # for this member's long names, pax records, sparse map
         while True:
             at = self.offset
             block = self._header_block(pending=bool(longname or longlink or records))
             if block is None or block == th.ZERO_BLOCK:
                 self.ended = True
                 return None
+            kind = block[156:157]
+            if kind not in th.META_TYPES:
+                try:
+                    h = th.parse_block(block)
+                except BadHeader:
+                    raise self._bad_header(at) from None
+                return self._member(h, block, at, longname, longlink, records)
             try:
-                h = th.parse_block(block)
+                size = th.meta_size(block)
             except BadHeader:
                 raise self._bad_header(at) from None
-            kind = h.type
-            if kind in th.META_TYPES:
-                data = self._meta_data(h.size, at)
-                if kind == th.GNU_LONGNAME:
-                    longname = th.text(data)
-                elif kind == th.GNU_LONGLINK:
-                    longlink = th.text(data)
-                elif kind == th.PAX_LOCAL:
-                    records += self._pax(data, at)
-                else:
-                    self._globals += self._pax(data, at)
-                continue
-            return self._member(h, block, at, longname, longlink, records)
+            data = self._meta_data(size, at)
+            if kind == th.GNU_LONGNAME:
+                longname = th.text(data)
+            elif kind == th.GNU_LONGLINK:
+                longlink = th.text(data)
+            elif kind == th.PAX_LOCAL:
+                records += self._pax(data, at)
+            else:
+                self._globals.update(self._pax(data, at))
+                if sum(len(k) + len(v) for k, v in self._globals.items()) > th.MAX_META_SIZE:
+                    raise InvalidArchive(f"tar archive has too many global pax records ({at})")
 
     def _member(
         self,
@@ -82,15 +89,15 @@ class TarReader:
         records: list[tuple[str, bytes]],
     ) -> Header:
         extended = h.type == th.GNU_SPARSE and self._gnu_sparse(h, block, at)
-        if longname is not None:
+        if self._globals or records:
+            try:
+                th.apply_pax(h, [*self._globals.items(), *records])
+            except BadHeader:
+                raise self._bad_header(at) from None
+        if longname is not None:  # after pax, as tarfile and Go do
             h.name = longname
         if longlink is not None:
             h.linkname = longlink
-        if self._globals or records:
-            try:
-                th.apply_pax(h, self._globals + records if self._globals else records)
-            except BadHeader:
-                raise self._bad_header(at) from None
         while extended:
             ext = self._meta_data(BLOCK, at)
             try:
@@ -119,7 +126,7 @@ class TarReader:
         padded to a block, before the data."""
         text = b""
         while True:
-            if len(text) + BLOCK > min(h.size, th.MAX_META_SIZE):
+            if len(text) + BLOCK > h.size:
                 raise self._bad_header(at)
             text += self._meta_data(BLOCK, at)
             lines = text.split(b"\n")[:-1]  # the last piece is unfinished, or padding
@@ -178,10 +185,12 @@ class TarReader:
         return block
 
     def _meta_data(self, size: int, at: int) -> bytes:
-        """The data of a long-name, pax or sparse-map member, held in memory."""
-        if size > th.MAX_META_SIZE:
-            raise InvalidArchive(f"tar archive has a {size}-byte header member at offset {at}")
+        """The data of a long-name, pax or sparse-map member, held in memory (1 MiB at most for
+        one member, as Go's archive/tar allows)."""
         total = size + -size % BLOCK
+        self._budget -= total
+        if self._budget < 0:
+            raise InvalidArchive(f"tar archive has over 1 MiB of headers for the member at {at}")
         if self._fill(total) < total:
             raise InvalidArchive(f"tar archive is truncated (in the header at offset {at})")
         data = self._buf[self._pos : self._pos + size]

@@ -196,11 +196,46 @@ def test_bad_pax_records_are_corrupt(records: bytes) -> None:
         read_all(data)
 
 
+def meta_member(kind: bytes, data: bytes) -> bytes:
+    info = tarfile.TarInfo("././@meta")
+    info.type, info.size = kind, len(data)
+    return info.tobuf(tarfile.USTAR_FORMAT) + data + bytes(-len(data) % 512)
+
+
+def pax_record(key: bytes, value: bytes) -> bytes:
+    body = b" " + key + b"=" + value + b"\n"
+    length = len(body) + len(str(len(body)))
+    length += len(str(length)) - len(str(len(body)))
+    return b"%d" % length + body
+
+
 def test_oversized_header_members_are_refused() -> None:
     info = tarfile.TarInfo("././@LongLink")
     info.type, info.size = tarfile.GNUTYPE_LONGNAME, 64 << 20
-    with pytest.raises(InvalidArchive, match="header member"):
+    with pytest.raises(InvalidArchive, match="over 1 MiB of headers"):
         read_all(info.tobuf(tarfile.GNU_FORMAT) + bytes(4096))
+
+
+def test_header_members_piling_up_are_refused() -> None:
+    many = meta_member(b"x", pax_record(b"comment", b"c" * 1000)) * 2000
+    with pytest.raises(InvalidArchive, match="over 1 MiB of headers"):
+        read_all(many + TarMaker().file("f").bytes())
+
+
+def test_global_records_are_bounded() -> None:
+    members = b"".join(
+        meta_member(b"g", pax_record(b"SCHILY.xattr.user.k%04d" % i, b"v" * 1000))
+        + TarMaker(tarfile.USTAR_FORMAT).file(f"f{i}").bytes()[:512]
+        for i in range(1100)
+    )
+    with pytest.raises(InvalidArchive, match="global pax records"):
+        read_all(members)
+
+
+def test_gnu_long_name_wins_over_a_pax_path() -> None:
+    data = meta_member(b"L", b"long-name\0") + meta_member(b"x", pax_record(b"path", b"pax"))
+    ((h, _),) = read_all(data + TarMaker(tarfile.USTAR_FORMAT).file("short").bytes())
+    assert h.name == "long-name"
 
 
 @pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
