@@ -51,10 +51,10 @@ class Writer:
                 self.whiteout(parts, m)
             else:
                 self.node(reader, m, parts)
-        except ValueError as e:  # an embedded NUL in a link name, an out-of-range number
+        except (ValueError, OverflowError) as e:  # a NUL in a link name, an owner out of range
             raise InvalidArchive(f"member {m.name!r}: {e}") from None
         except OSError as e:
-            if e.errno in (errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR):
+            if e.errno in (errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR, errno.EFBIG):
                 raise InvalidArchive(f"member {m.name!r}: {e.strerror}") from None
             raise
 

@@ -318,3 +318,21 @@ def test_truncated_sparse_map_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(InvalidArchive, match="truncated") as error:
         read_all(archive[: data_start + 100])
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "attrs", [{"uid": 2**40}, {"gid": 2**50}, {"size": 0, "pax_headers": {"uid": str(2**64)}}]
+)
+def test_numbers_out_of_range_are_invalid(tmp_path: Path, attrs: dict[str, object]) -> None:
+    data = TarMaker(tarfile.GNU_FORMAT if "pax_headers" not in attrs else tarfile.PAX_FORMAT)
+    data.file("f", b"x", **attrs)
+    with pytest.raises(InvalidArchive, match="member 'f'"):
+        extract_layer(io.BytesIO(data.bytes()), tmp_path / "d", mode="apply", chown=True)
+
+
+def test_sparse_regions_beyond_any_file_size_are_invalid(tmp_path: Path) -> None:
+    maker = TarMaker()
+    pax = {"GNU.sparse.map": f"{2**62},1", "GNU.sparse.size": str(2**62 + 1)}
+    maker.file("GNUSparseFile.0/s", b"x", pax_headers={**pax, "GNU.sparse.name": "s"})
+    with pytest.raises(InvalidArchive, match="member 's'"):
+        extract_layer(io.BytesIO(maker.bytes()), tmp_path / "d", mode="apply")
