@@ -151,7 +151,8 @@ def main() -> int:
                 fresh("store")
         med = {k: statistics.median(v) for k, v in results.items()}
         for k, v in med.items():
-            print(f"  {k:14s} {v:7.2f} s")
+            runs = " ".join(f"{t:.2f}" for t in results[k])
+            print(f"  {k:14s} {v:7.2f} s   (runs: {runs})")
         print(
             f"ratio load   pallet/podman {med['pallet load'] / med['podman load']:.2f}"
             "  (target <= 0.6)"
