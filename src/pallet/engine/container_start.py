@@ -141,7 +141,7 @@ def own_capabilities() -> tuple[str, ...]:
     from pallet.runtime.spec import ALL_CAPABILITIES
 
     try:
-        with open("/proc/self/status", encoding="ascii") as fh:
+        with open("/proc/self/status", encoding="utf-8") as fh:
             line = next(ln for ln in fh if ln.startswith("CapBnd:"))
     except (OSError, StopIteration):
         return ()

@@ -90,7 +90,7 @@ def _probe_x32() -> bool:
     if os.uname().machine != "x86_64":
         return False
     try:
-        with open("/proc/self/status", encoding="ascii") as fh:
+        with open("/proc/self/status", encoding="utf-8") as fh:
             filtered = any(ln.split()[1:2] != ["0"] for ln in fh if ln.startswith("Seccomp:"))
         import ctypes
 
