@@ -75,7 +75,10 @@ def main() -> int:
     tar = busybox_tar(work)
     proot = work / "pallet"
     pallet = [*PALLET, "--root", str(proot)]
-    podman = ["podman", "--root", str(work / "pr"), "--runroot", str(work / "pn")]
+    podman = [
+        "podman", "--root", str(work / "pr"), "--runroot", str(work / "pn"),
+        "--tmpdir", str(work / "pt"),
+    ]  # fmt: skip
     subprocess.run(
         [*pallet, "import", "--change", 'CMD ["sh"]', str(tar), "bb"],
         check=True,
