@@ -110,10 +110,12 @@ def require(*tools: str) -> Callable[[object], object]:
     return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)}")
 
 
-def _leftovers() -> tuple[list[str], list[int]]:
-    """Mounts and processes that belong to this test session's temporary roots."""
+def _leftovers(basetemp: str) -> tuple[list[str], list[int]]:
+    """Mounts and processes that belong to this test session's temporary roots (under
+    ``basetemp``: another pytest session running at the same time is left alone)."""
+    mine = basetemp.rstrip("/").encode() + b"/"
     with open("/proc/self/mountinfo") as fh:
-        mounts = [ln.split()[4] for ln in fh if "/pytest-of-" in ln.split()[4]]
+        mounts = [ln.split()[4] for ln in fh if ln.split()[4].startswith(mine.decode())]
     procs = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -122,7 +124,7 @@ def _leftovers() -> tuple[list[str], list[int]]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"/pytest-of-" in cmd and b"pytest" not in cmd.split(b"\0")[0]:
+        if mine in cmd and b"pytest" not in cmd.split(b"\0")[0]:
             procs.append(int(pid))
     return mounts, procs
 
@@ -135,11 +137,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     time_left = 5.0
     import time
 
-    mounts, procs = _leftovers()
+    basetemp = str(session.config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
+    mounts, procs = _leftovers(basetemp)
     while (mounts or procs) and time_left > 0:  # monitors finish their cleanup just after exit
         time.sleep(0.2)
         time_left -= 0.2
-        mounts, procs = _leftovers()
+        mounts, procs = _leftovers(basetemp)
     if not mounts and not procs:
         return
     print(

@@ -303,6 +303,32 @@ def test_twenty_concurrent_run_rm(pallet: PalletCLI, busybox_image: str) -> None
     assert _mounts_under(pallet.root) == []
 
 
+def _root_mount_options(mountinfo: str) -> str:
+    line = next(ln for ln in mountinfo.splitlines() if ln.split()[4] == "/")
+    return line.split(" - ", 1)[1]
+
+
+def test_rm_container_is_gone_when_run_returns(pallet: PalletCLI, busybox_image: str) -> None:
+    """``run --rm`` returns once the record is gone (the name is free at once); its files
+    follow just after; its overlay is volatile, a kept container's is not."""
+    out = pallet("run", "--rm", "--name", "once", busybox_image, "cat", "/proc/self/mountinfo")
+    assert out.returncode == 0, out.stderr
+    assert "volatile" in _root_mount_options(out.stdout)
+    assert pallet("ps", "-aq").stdout == ""
+    again = pallet("run", "--rm", "--name", "once", busybox_image, "true")
+    assert again.returncode == 0, again.stderr
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (
+        list((pallet.root / "containers").iterdir()) or list((pallet.root / "tmp").iterdir())
+    ):
+        time.sleep(0.05)
+    assert list((pallet.root / "containers").iterdir()) == []
+    assert list((pallet.root / "tmp").iterdir()) == []
+    kept = pallet("run", "--name", "kept", busybox_image, "cat", "/proc/self/mountinfo")
+    assert "volatile" not in _root_mount_options(kept.stdout)
+    pallet("rm", "kept", check=True)
+
+
 def test_interactive_tty_shell(pallet: PalletCLI, busybox_image: str) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child becomes the CLI
