@@ -44,7 +44,7 @@ class _ModuleCache:
         self.dirty = False
         try:
             with open(path, "rb") as fh:
-                data = marshal.load(fh)
+                data = marshal.loads(fh.read())
             if isinstance(data, dict):
                 self.loaded = data
         except (OSError, EOFError, ValueError, TypeError):
