@@ -85,3 +85,15 @@ def test_an_edited_module_rewrites_its_file_without_stale_code(tmp_path: Path) -
     inits = [k for k in marshal.loads(cached.read_bytes()) if " def __init__(" in k]
     assert cached.read_bytes() != before
     assert len(inits) == 1 and ",z:" in inits[0]  # the old __init__ is not kept
+
+
+def test_classvar_annotations_stay_class_attributes() -> None:
+    """A ``ClassVar`` annotation is not a field: dataclasses only sees that when ``typing``
+    was imported first, which modules using ``ClassVar`` must do at run time (not under
+    ``TYPE_CHECKING``), since the CLI no longer imports ``typing`` on its own."""
+    import dataclasses
+
+    from pallet.build.instructions import From
+
+    assert "keyword" not in {f.name for f in dataclasses.fields(From)}
+    assert From.keyword == "FROM"
