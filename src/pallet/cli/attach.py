@@ -27,5 +27,5 @@ def attach(g: GlobalOptions, argv: list[str]) -> int:
     if not read_state(engine, rec).running:
         raise Conflict("you cannot attach to a stopped container, start it first")
     stdin = None if a.no_stdin or not rec.options.interactive else 0
-    code = attach_streams(engine, rec.id, stdin=stdin, tty=rec.options.tty)
+    code = attach_streams(engine, rec, stdin=stdin, tty=rec.options.tty)
     return 0 if code is None else code

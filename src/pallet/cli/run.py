@@ -286,5 +286,5 @@ def run(g: GlobalOptions, argv: list[str]) -> int:
     start_container(engine, rec, attach=True)
     _warn(engine)
     sys.stdout.flush()
-    code = attach_streams(engine, rec.id, stdin=0 if opts.interactive else None, tty=opts.tty)
+    code = attach_streams(engine, rec, stdin=0 if opts.interactive else None, tty=opts.tty)
     return 0 if code is None else code

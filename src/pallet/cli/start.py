@@ -22,9 +22,7 @@ def start(g: GlobalOptions, argv: list[str]) -> int:
     if a.attach:
         name = a.containers[0]
         rec = start_existing(engine, name, attach=True)
-        code = attach_streams(
-            engine, rec.id, stdin=0 if a.interactive else None, tty=rec.options.tty
-        )
+        code = attach_streams(engine, rec, stdin=0 if a.interactive else None, tty=rec.options.tty)
         return 0 if code is None else code
     return _each(
         a.containers,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pallet.engine.container_records import container_dir, resolve_container
+from pallet.engine.container_records import ContainerRecord, container_dir, resolve_container
 from pallet.engine.context import Engine
 
 __all__ = ["attach_streams", "preload"]
@@ -16,7 +16,7 @@ def preload() -> None:
 
 def attach_streams(
     engine: Engine,
-    name: str,
+    container: ContainerRecord | str,
     *,
     stdin: int | None = None,
     stdout: int = 1,
@@ -24,9 +24,13 @@ def attach_streams(
     tty: bool = False,
 ) -> int | None:
     """Stream the container's stdio to these fds until it exits (its exit code) or the user
-    detaches (None)."""
+    detaches (None). ``container``: its record, or a name or id to look up."""
     from pallet.runtime.attach import connect
 
-    rec = resolve_container(engine, name)
+    rec = (
+        container
+        if isinstance(container, ContainerRecord)
+        else resolve_container(engine, container)
+    )
     with connect(str(container_dir(engine, rec.id))) as client:
         return client.pump(stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)

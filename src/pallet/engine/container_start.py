@@ -17,8 +17,16 @@ if TYPE_CHECKING:
 
     from pallet.runtime.driver import OCIRuntime
     from pallet.runtime.spec import Mount, SpecOptions
+    from pallet.store.store import StoreImage
 
-__all__ = ["cleanup_container", "mount_rootfs", "runtime_for", "spec_options", "start_container"]
+__all__ = [
+    "cleanup_container",
+    "container_image",
+    "mount_rootfs",
+    "runtime_for",
+    "spec_options",
+    "start_container",
+]
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -36,18 +44,25 @@ def runtime_for(engine: Engine) -> OCIRuntime:
     return runtime
 
 
-def mount_rootfs(engine: Engine, rec: ContainerRecord) -> Path:
-    """Mount the container's overlay (idempotent); return the merged directory."""
+def container_image(engine: Engine, rec: ContainerRecord) -> StoreImage | None:
+    """The image ``rec`` was made from, or None if it is gone from the store."""
+    record = engine.store.images.get(rec.image_id)
+    return engine.store.image(record) if record is not None else None
+
+
+def mount_rootfs(engine: Engine, rec: ContainerRecord, image: StoreImage | None = None) -> Path:
+    """Mount the container's overlay (idempotent); return the merged directory. ``image``:
+    the container's, if the caller has it already."""
     from pallet.runtime.rootfs import is_mounted, mount_overlay
 
     cdir = container_dir(engine, rec.id)
     merged = cdir / "merged"
     if merged.is_dir() and is_mounted(str(merged)):
         return merged
-    record = engine.store.images.get(rec.image_id)
-    if record is None:
+    image = image or container_image(engine, rec)
+    if image is None:
         raise NotFound(f"image {rec.image_id[7:19]} of container {rec.name} is gone")
-    lowers = list(reversed(engine.store.image(record).layer_dirs()))
+    lowers = list(reversed(image.layer_dirs()))
     mount_overlay(
         lowers,
         str(cdir / "upper"),
@@ -207,16 +222,21 @@ def _init_path() -> str:
 
 
 def spec_options(
-    engine: Engine, rec: ContainerRecord, rootfs: Path, args: tuple[str, ...]
+    engine: Engine,
+    rec: ContainerRecord,
+    rootfs: Path,
+    args: tuple[str, ...],
+    image: StoreImage | None = None,
 ) -> SpecOptions:
-    """The runtime spec options for a container, from its record and its image."""
+    """The runtime spec options for a container, from its record and its image (``image``,
+    if the caller has it already)."""
     from pallet.runtime.seccomp import default_seccomp
     from pallet.runtime.spec import SpecOptions, effective_capabilities
     from pallet.runtime.user import resolve_user
 
     o = rec.options
-    image_rec = engine.store.images.get(rec.image_id)
-    cfg = engine.store.image(image_rec).config.config if image_rec else None
+    image = image or container_image(engine, rec)
+    cfg = image.config.config if image is not None else None
     env: dict[str, str] = {}
     for item in cfg.env if cfg else ():
         k, _, v = item.partition("=")
@@ -332,9 +352,10 @@ def start_container(
 
     runtime = runtime_for(engine)
     cdir = container_dir(engine, rec.id)
-    rootfs = mount_rootfs(engine, rec)
+    image = container_image(engine, rec)
+    rootfs = mount_rootfs(engine, rec, image)
     try:
-        spec = build_spec(spec_options(engine, rec, rootfs, (rec.path, *rec.args)))
+        spec = build_spec(spec_options(engine, rec, rootfs, (rec.path, *rec.args), image))
         spec["root"]["path"] = "merged"
         spec["hostname"] = spec.get("hostname") or os.uname().nodename
         tmp = cdir / "config.json.tmp"
