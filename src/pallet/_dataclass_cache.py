@@ -3,7 +3,7 @@
 Decorating a dataclass builds source text for ``__init__``, ``__repr__``, ``__eq__``, … and
 compiles it with ``exec``: about 0.9 ms a class, some 20 ms of ``pallet run``'s start-up. The
 compiled code depends on nothing but that text, so the CLI keeps it, marshalled, beside each
-module's own bytecode (``__pycache__/MODULE.dataclass.TAG.marshal``) and reuses it; the
+module's own bytecode (``__pycache__/MODULE.dataclass-N.TAG.marshal``) and reuses it; the
 functions made from it are the same as without the cache. A process reads the files of the
 modules it imports and nothing else, and a module's file is rewritten with exactly the code
 its classes use now whenever something had to be compiled (after an edit), so files never
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["cache_path", "install", "save"]
 
+#: In the file name: code kept by an older pallet is never read.
+_FORMAT = "-2"
 #: Made on their first call: most runs never compare, hash or print their objects.
 _DEFERRED = frozenset(("__repr__", "__eq__", "__hash__", "__lt__", "__le__", "__gt__", "__ge__"))
 
@@ -60,7 +62,7 @@ def cache_path(module_file: str) -> str:
     folder, name = os.path.split(module_file)
     stem = name.rpartition(".")[0] or name
     return os.path.join(
-        folder, "__pycache__", f"{stem}.dataclass.{sys.implementation.cache_tag}.marshal"
+        folder, "__pycache__", f"{stem}.dataclass{_FORMAT}.{sys.implementation.cache_tag}.marshal"
     )
 
 
@@ -113,7 +115,8 @@ def install(packages: tuple[str, ...] = ("pallet",)) -> None:
         if cache is not None:
             code = cache.used.get(txt) or cache.loaded.get(txt)
         if code is None:
-            code = compile(txt, "<string>", "exec")
+            # not this module's ``from __future__ import annotations``: as dataclasses compiles
+            code = compile(txt, "<string>", "exec", dont_inherit=True)
             if cache is not None:
                 cache.dirty = True
         if cache is not None:

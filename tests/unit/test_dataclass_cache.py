@@ -97,3 +97,24 @@ def test_classvar_annotations_stay_class_attributes() -> None:
 
     assert "keyword" not in {f.name for f in dataclasses.fields(From)}
     assert From.keyword == "FROM"
+
+
+def test_cached_code_keeps_real_annotations(tmp_path: Path) -> None:
+    """The cache compiles as dataclasses does: ``__init__``'s annotations are the field types,
+    not strings (this module's ``from __future__ import annotations`` must not leak in)."""
+    pkg = tmp_path / "dcpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "mod.py").write_text(MODULE)
+    script = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import pallet._dataclass_cache as c\n"
+        "c.install(('dcpkg',))\n"
+        "from dcpkg.mod import P\n"
+        "assert P.__init__.__annotations__ == {'x': int, 'y': str, 'return': None}, "
+        "P.__init__.__annotations__\n"
+        "c.save()\n"
+    )
+    for _ in range(2):  # compiled, then from the cache
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr

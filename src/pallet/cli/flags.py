@@ -83,9 +83,9 @@ class FlagSet:
         for name in names:
             self._by_name[name] = flag
 
-    def switch(self, *names: str, help: str = "") -> None:
+    def switch(self, *names: str, default: bool = False, help: str = "") -> None:
         """A switch: ``--rm``, ``--rm=false``, and in a group of shorts: ``-it``."""
-        self._add(names, "bool", False, help, "")
+        self._add(names, "bool", default, help, "")
 
     def string(
         self, *names: str, default: str | None = "", help: str = "", metavar: str = "string"

@@ -25,7 +25,7 @@ def _parser(prog: str, *, run: bool) -> FlagSet:
     )
     if run:
         p.switch("-d", "--detach", help="run in the background, print the id")
-        p.string("--sig-proxy", default="true", help="proxy received signals to the process")
+        p.switch("--sig-proxy", default=True, help="proxy received signals to the process")
         p.string("--detach-keys", default="ctrl-p,ctrl-q", help="keys that detach")
     p.switch("--rm", help="remove the container when it exits")
     p.switch("-i", "--interactive", help="keep stdin open")

@@ -50,15 +50,28 @@ def container_image(engine: Engine, rec: ContainerRecord) -> StoreImage | None:
     return engine.store.image(record) if record is not None else None
 
 
-def mount_rootfs(engine: Engine, rec: ContainerRecord, image: StoreImage | None = None) -> Path:
+def mount_rootfs(
+    engine: Engine,
+    rec: ContainerRecord,
+    image: StoreImage | None = None,
+    *,
+    volatile: bool = False,
+) -> Path:
     """Mount the container's overlay (idempotent); return the merged directory. ``image``:
-    the container's, if the caller has it already."""
+    the container's, if the caller has it already. ``volatile`` (the start of a ``--rm``
+    container) skips syncs of the upper dir (see ``runtime.rootfs.mount_overlay``)."""
     from pallet.runtime.rootfs import is_mounted, mount_overlay
 
     cdir = container_dir(engine, rec.id)
     merged = cdir / "merged"
     if merged.is_dir() and is_mounted(str(merged)):
         return merged
+    image = image or container_image(engine, rec)
+    if image is None:
+        raise NotFound(f"image {rec.image_id[7:19]} of container {rec.name} is gone")
+    lowers = list(reversed(image.layer_dirs()))
+    mount_overlay(lowers, str(cdir / "upper"), str(cdir / "work"), str(merged), volatile=volatile)
+    return merged
     image = image or container_image(engine, rec)
     if image is None:
         raise NotFound(f"image {rec.image_id[7:19]} of container {rec.name} is gone")
@@ -353,7 +366,7 @@ def start_container(
     runtime = runtime_for(engine)
     cdir = container_dir(engine, rec.id)
     image = container_image(engine, rec)
-    rootfs = mount_rootfs(engine, rec, image)
+    rootfs = mount_rootfs(engine, rec, image, volatile=rec.options.auto_remove)
     try:
         spec = build_spec(spec_options(engine, rec, rootfs, (rec.path, *rec.args), image))
         spec["root"]["path"] = "merged"

@@ -106,7 +106,16 @@ def mount_overlay(
     filesystem to be synced (milliseconds, or far more on a busy disk). An upper dir mounted
     so is not kept across a host crash, which a ``--rm`` container never needs. Kernels
     before 5.10 lack the option: the mount is then made without it.
+
+    The kernel refuses to mount an upper dir again once it was mounted volatile (it leaves
+    ``WORK/work/incompat/volatile`` behind) until that marker is removed; it is, here: the
+    earlier mount was undone cleanly, or the host crashed under a disposable ``--rm`` upper.
     """
+    incompat = os.path.join(work, "work", "incompat")
+    if os.path.isdir(incompat):
+        import shutil
+
+        shutil.rmtree(incompat)
     if volatile:
         try:
             _mount_overlay(lowers, upper, work, target, ",volatile")

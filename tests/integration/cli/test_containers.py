@@ -329,6 +329,31 @@ def test_rm_container_is_gone_when_run_returns(pallet: PalletCLI, busybox_image:
     pallet("rm", "kept", check=True)
 
 
+def test_rm_container_mounted_before_its_start(
+    pallet: PalletCLI, busybox_image: str, tmp_path: Path
+) -> None:
+    """A ``create --rm`` container whose rootfs was mounted for ``cp`` starts (and a second
+    mount of an upper dir once mounted volatile is allowed)."""
+    (tmp_path / "hello").write_text("hi\n")
+    pallet("create", "--rm", "--name", "prepped", busybox_image, "cat", "/etc/hello", check=True)
+    pallet("cp", str(tmp_path / "hello"), "prepped:/etc/hello", check=True)
+    out = pallet("start", "-a", "prepped")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "hi\n"
+
+
+def test_runtime_that_cannot_run(pallet: PalletCLI, busybox_image: str, tmp_path: Path) -> None:
+    """An OCI runtime that cannot even be executed: one line, 125, no container left."""
+    runtime = tmp_path / "broken-runtime"
+    runtime.write_text("#!/nonexistent/interpreter\n")
+    runtime.chmod(0o755)
+    out = pallet("--runtime", str(runtime), "run", "--rm", busybox_image, "true")
+    assert out.returncode == 125
+    assert out.stderr.count("\n") == 1 and "cannot run the OCI runtime" in out.stderr
+    assert pallet("ps", "-aq").stdout == ""
+    assert _mounts_under(pallet.root) == []
+
+
 def test_interactive_tty_shell(pallet: PalletCLI, busybox_image: str) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child becomes the CLI

@@ -78,3 +78,11 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "      --name string" in out
     # -h is --hostname here, as in docker run, not help
     assert flags().parse(["-h", "box"]).hostname == "box"
+
+
+def test_switch_with_a_true_default() -> None:
+    p = FlagSet("pallet run", "pallet run IMAGE")
+    p.switch("--sig-proxy", default=True)
+    assert p.parse(["img"]).sig_proxy is True
+    assert p.parse(["--sig-proxy=false", "img"]).sig_proxy is False
+    assert p.parse(["--sig-proxy", "img"], interspersed=False).args == ["img"]

@@ -22,6 +22,10 @@ from pallet.runtime.monitor.files import (
 )
 from pallet.runtime.monitor.options import MonitorOptions, RestartPolicy, parse_restart
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pallet.runtime.monitor.loop import Monitor
+
 __all__ = [
     "ExitStatus",
     "MonitorOptions",
@@ -57,6 +61,24 @@ def _child(opts: MonitorOptions, notify_w: int) -> int:  # pragma: no cover - in
         launched: Launched | None = launch(opts)
     except OSError:
         launched = None  # the loop's own start reports it
+    try:
+        monitor = _prepare(opts, notify_w)
+    except BaseException:
+        # nobody would watch what the runtime is starting: stop it and drop its state
+        if launched is not None and launched.runtime is not None:
+            try:
+                launched.runtime.wait()
+            except Exception:
+                pass
+            try:
+                opts.runtime.delete(opts.container_id, force=True)
+            except Exception:
+                pass
+        raise
+    return monitor.run(launched)
+
+
+def _prepare(opts: MonitorOptions, notify_w: int) -> Monitor:  # pragma: no cover - monitor
     import signal
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
@@ -73,7 +95,7 @@ def _child(opts: MonitorOptions, notify_w: int) -> int:  # pragma: no cover - in
 
     if opts.preload is not None:
         opts.preload()
-    return Monitor(opts, notify_w).run(launched)
+    return Monitor(opts, notify_w)
 
 
 def spawn(opts: MonitorOptions) -> int:
@@ -102,6 +124,10 @@ def spawn(opts: MonitorOptions) -> int:
 
             traceback.print_exc()
         finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
             os._exit(code & 0xFF)
     os.close(notify_w)
     os.waitpid(pid, 0)  # the intermediate child exits at once

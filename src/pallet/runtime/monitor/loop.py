@@ -111,7 +111,11 @@ class Monitor:
             if launched is None:
                 launched = launch(o)
         except (OSError, PalletError) as exc:  # the runtime could not even be spawned
-            error = str(exc)
+            error = (
+                str(exc)
+                if isinstance(exc, PalletError)
+                else f"cannot run the OCI runtime {o.runtime.path}: {exc.strerror or exc}"
+            )
             code = getattr(exc, "exit_code", 125)
             launched = Launched(None, [])
         console = launched.console
@@ -135,7 +139,8 @@ class Monitor:
                 if fd >= 0:
                     os.close(fd)
             self._close_stdin()
-            self._delete_state()  # a failed ``run`` leaves a stopped container behind
+            if launched.runtime is not None:  # a failed ``run`` leaves a stopped container
+                self._delete_state()
             files.write_json(
                 files.EXIT,
                 {
@@ -320,7 +325,7 @@ class Monitor:
     def _delete_state(self) -> None:
         try:
             self.o.runtime.delete(self.o.container_id, force=True)
-        except PalletError as exc:
+        except (PalletError, OSError) as exc:
             print(f"monitor: delete: {exc}", file=sys.stderr)
 
     def _serve(self) -> None:
