@@ -215,6 +215,8 @@ def old_gnu_sparse(h: Header, block: bytes) -> bool:
     h.sparse = []
     add_regions(h, block[386:482], 4)
     h.realsize = number(block[483:495])
+    if h.realsize < 0:
+        raise BadHeader("negative sparse file size")
     return block[482] != 0
 
 

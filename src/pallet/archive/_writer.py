@@ -245,6 +245,10 @@ class Writer:
             try:
                 os.fchmod(fd, mode)
                 os.utime(fd, ns=(ns, ns))
+            except (OverflowError, ValueError):
+                raise InvalidArchive(
+                    f"tar archive is invalid: a directory's time is out of range ({path})"
+                ) from None
             finally:
                 os.close(fd)
 

@@ -91,7 +91,7 @@ class TarReader:
         extended = h.type == th.GNU_SPARSE and self._gnu_sparse(h, block, at)
         if self._globals or records:
             try:
-                th.apply_pax(h, [*self._globals.items(), *records])
+                th.apply_pax(h, [*self._global_records(), *records])
             except BadHeader:
                 raise self._bad_header(at) from None
         if longname is not None:  # after pax, as tarfile and Go do
@@ -115,6 +115,16 @@ class TarReader:
             self._sparse_map(h, at)
         return h
 
+    def _global_records(self) -> list[tuple[str, bytes]]:
+        """The global pax records that apply to a member: not the ones that name one file
+        (``path``, ``linkpath``, ``size``, ``GNU.sparse.*``), which Go's archive/tar (so
+        docker and containerd) never applies; tarfile would put every later member there."""
+        return [
+            (k, v)
+            for k, v in self._globals.items()
+            if k not in ("path", "linkpath", "size") and not k.startswith("GNU.sparse.")
+        ]
+
     def _gnu_sparse(self, h: Header, block: bytes, at: int) -> bool:
         try:
             return th.old_gnu_sparse(h, block)
@@ -123,24 +133,33 @@ class TarReader:
 
     def _sparse_map(self, h: Header, at: int) -> None:
         """pax sparse 1.0: decimal numbers, one a line (count, then offset/length pairs),
-        padded to a block, before the data."""
-        text = b""
-        while True:
-            if len(text) + BLOCK > h.size:
+        padded to a block, before the data. Parsed as its blocks come (linear in its size)."""
+        blocks: list[bytes] = []
+        numbers: list[int] = []
+        want = -1  # the count line not read yet
+        partial = b""
+        read = 0
+        while want < 0 or len(numbers) < want:
+            if read + BLOCK > h.size:
                 raise self._bad_header(at)
-            text += self._meta_data(BLOCK, at)
-            lines = text.split(b"\n")[:-1]  # the last piece is unfinished, or padding
+            block = self._meta_data(BLOCK, at)
+            blocks.append(block)
+            read += BLOCK
+            *lines, partial = (partial + block).split(b"\n")
             try:
-                want = 1 + 2 * int(lines[0]) if lines else 1
-                if len(lines) >= want:
-                    numbers = [int(x) for x in lines[1:want]]
-                    break
+                for line in lines:
+                    if want < 0:
+                        want = 2 * int(line)
+                    elif len(numbers) < want:
+                        numbers.append(int(line))
             except ValueError:
                 raise self._bad_header(at) from None
+            if (want < 0 or len(numbers) < want) and len(partial) > 32:
+                raise self._bad_header(at)  # no decimal number is that long
         if any(n < 0 for n in numbers):
             raise self._bad_header(at)
         h.sparse = [(o, n) for o, n in zip(numbers[::2], numbers[1::2], strict=True) if n]
-        self._left -= len(text)
+        self._left -= read
         h.size = self._left
 
     def _pax(self, data: bytes, at: int) -> list[tuple[str, bytes]]:

@@ -336,3 +336,60 @@ def test_sparse_regions_beyond_any_file_size_are_invalid(tmp_path: Path) -> None
     maker.file("GNUSparseFile.0/s", b"x", pax_headers={**pax, "GNU.sparse.name": "s"})
     with pytest.raises(InvalidArchive, match="member 's'"):
         extract_layer(io.BytesIO(maker.bytes()), tmp_path / "d", mode="apply")
+
+
+def test_global_records_naming_one_file_are_not_applied() -> None:
+    """A global pax ``path``/``linkpath``/``size`` is ignored, as Go's archive/tar (docker,
+    containerd) does; other global records still apply."""
+    out = io.BytesIO()
+    glob = {"path": "everything", "linkpath": "elsewhere", "SCHILY.xattr.user.g": "g"}
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT, pax_headers=glob) as tf:
+        info = tarfile.TarInfo("a")
+        info.size = 2
+        tf.addfile(info, io.BytesIO(b"hi"))
+        link = tarfile.TarInfo("l")
+        link.type, link.linkname = tarfile.SYMTYPE, "a"
+        tf.addfile(link)
+    (a, data), (sym, _) = read_all(out.getvalue())
+    assert (a.name, data, a.xattrs) == ("a", b"hi", [("user.g", b"g")])
+    assert (sym.name, sym.linkname) == ("l", "a")
+
+
+def pax_sparse_member(numbers: bytes) -> bytes:
+    """A pax sparse 1.0 member whose map (in its data) is ``numbers``, for a 4-byte file."""
+    body = numbers + b"\0" * (-len(numbers) % 512) + b"data"
+    maker = TarMaker()
+    pax = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.name": "s",
+           "GNU.sparse.realsize": "8"}  # fmt: skip
+    maker.file("GNUSparseFile.0/s", body, pax_headers=pax)
+    return maker.bytes()
+
+
+def test_sparse_map_across_many_blocks(tmp_path: Path) -> None:
+    """A map of many regions spans blocks (and a number may be cut between two)."""
+    pairs = [(i * 2, 1) for i in range(200)] + [(400, 0)]
+    numbers = f"{len(pairs)}\n".encode() + b"".join(f"{o}\n{n}\n".encode() for o, n in pairs)
+    ((h, _),) = read_all(pax_sparse_member(numbers))
+    assert h.name == "s" and h.sparse == pairs[:-1] and h.realsize == 8
+
+
+def test_sparse_map_with_an_endless_number_is_invalid() -> None:
+    with pytest.raises(InvalidArchive, match="bad header"):
+        read_all(pax_sparse_member(b"1\n" + b"7" * 2000 + b"\n1\n"))
+
+
+def test_old_gnu_sparse_with_a_negative_size_is_invalid() -> None:
+    header = bytearray(TarMaker(tarfile.GNU_FORMAT).file("s", b"").bytes()[:512])
+    header[156:157] = b"S"
+    header[483:495] = b"\xff" * 12  # base-256: -1
+    header[148:156] = b" " * 8
+    header[148:156] = f"{sum(header):06o}\0 ".encode()
+    with pytest.raises(InvalidArchive):
+        read_all(bytes(header) + b"\0" * 1024)
+
+
+def test_directory_time_out_of_range_is_invalid(tmp_path: Path) -> None:
+    maker = TarMaker()
+    maker.dir("d", pax_headers={"mtime": str(2**70)})
+    with pytest.raises(InvalidArchive):
+        extract_layer(io.BytesIO(maker.bytes()), tmp_path / "x", mode="apply")
