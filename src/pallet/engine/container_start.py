@@ -72,18 +72,6 @@ def mount_rootfs(
     lowers = list(reversed(image.layer_dirs()))
     mount_overlay(lowers, str(cdir / "upper"), str(cdir / "work"), str(merged), volatile=volatile)
     return merged
-    image = image or container_image(engine, rec)
-    if image is None:
-        raise NotFound(f"image {rec.image_id[7:19]} of container {rec.name} is gone")
-    lowers = list(reversed(image.layer_dirs()))
-    mount_overlay(
-        lowers,
-        str(cdir / "upper"),
-        str(cdir / "work"),
-        str(merged),
-        volatile=rec.options.auto_remove,
-    )
-    return merged
 
 
 def parse_bytes(text: str) -> int:
@@ -409,7 +397,6 @@ def start_container(
         cleanup=cleanup,
         purge=purge,
         preload=preload,
-        remove=rec.options.auto_remove,
         log_path=str(cdir / "ctr.log"),
     )
     try:

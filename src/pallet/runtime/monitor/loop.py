@@ -363,7 +363,7 @@ class Monitor:
             self.server.broadcast(
                 protocol.EXIT, json.dumps({"code": code, "oom": oom, "restarting": again}).encode()
             )
-            if again or (self.o.delete_on_exit and not self.o.remove):
+            if again or self.o.delete_on_exit:
                 self._delete_state()
             if not again:
                 break
@@ -404,8 +404,6 @@ class Monitor:
             except FileNotFoundError:
                 pass
         os.close(self.ctl)
-        if self.o.remove and self.o.delete_on_exit:  # nobody waits for this any more
-            self._delete_state()
         if self.o.purge is not None:
             try:
                 self.o.purge()

@@ -56,8 +56,6 @@ class MonitorOptions:
     fork of the caller, so any callable works. ``purge`` runs last, once attached clients
     have been let go (``--rm``: delete the container's files, which nobody waits for).
     ``preload`` runs while the runtime sets the container up (imports the hooks will need).
-    ``remove``: the container is removed when it exits (``--rm``), so the runtime's state is
-    deleted after the clients are let go rather than before.
     """
 
     container_id: str
@@ -71,6 +69,5 @@ class MonitorOptions:
     cleanup: Callable[[], None] | None = None
     purge: Callable[[], None] | None = None
     preload: Callable[[], None] | None = None
-    remove: bool = False
     log_path: str = ""
     delete_on_exit: bool = True
