@@ -62,17 +62,6 @@ class OCIRuntime(Protocol):
     ) -> None:
         """Create the container (its process waits for ``start``)."""
 
-    def run_detached(
-        self,
-        id: str,
-        bundle: str,
-        *,
-        pid_file: str,
-        stdio: tuple[int, int, int] = (0, 1, 2),
-        console_socket: str | None = None,
-    ) -> None:
-        """Create and start in one runtime call (``run --detach``)."""
-
     def begin_run_detached(
         self,
         id: str,
@@ -82,7 +71,8 @@ class OCIRuntime(Protocol):
         stdio: tuple[int, int, int] = (0, 1, 2),
         console_socket: str | None = None,
     ) -> Launch:
-        """``run_detached`` that returns once the runtime process is started."""
+        """Create and start in one runtime call (``run --detach``); return once the runtime
+        process is started, for the caller to ``wait()`` on."""
 
     def start(self, id: str) -> None:
         """Let a created container's process run."""
@@ -303,20 +293,6 @@ class SubprocessRuntime:
         """Create the container (``runtime create``); its process waits for ``start``."""
         self._begin_process("create", id, bundle, pid_file, stdio, console_socket).wait()
 
-    def run_detached(
-        self,
-        id: str,
-        bundle: str,
-        *,
-        pid_file: str,
-        stdio: tuple[int, int, int] = (0, 1, 2),
-        console_socket: str | None = None,
-    ) -> None:
-        """Create and start in one call (``runtime run --detach``), saving one exec."""
-        self.begin_run_detached(
-            id, bundle, pid_file=pid_file, stdio=stdio, console_socket=console_socket
-        ).wait()
-
     def begin_run_detached(
         self,
         id: str,
@@ -326,8 +302,9 @@ class SubprocessRuntime:
         stdio: tuple[int, int, int] = (0, 1, 2),
         console_socket: str | None = None,
     ) -> Launch:
-        """Start ``run_detached`` and return at once: the caller works while the runtime
-        sets the container up, then calls ``wait()``."""
+        """Create and start in one call (``runtime run --detach``, saving one exec); return at
+        once: the caller works while the runtime sets the container up, then calls
+        ``wait()``."""
         return self._begin_process("run", id, bundle, pid_file, stdio, console_socket, ["--detach"])
 
     def start(self, id: str) -> None:
