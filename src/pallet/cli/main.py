@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import NoReturn
 
+    from pallet.cli.globals import GlobalOptions
+
 
 def _defer_import(name: str) -> None:
     """Stand in for a module until one of its attributes is used.
@@ -39,16 +41,16 @@ def _defer_import(name: str) -> None:
     sys.modules[name] = _Deferred(name)
 
 
-_defer_import("inspect")
-# ``pathlib`` imports ``urllib.parse``, which imports ``ipaddress`` (~2 ms) for URLs with an
-# IPv6 host in brackets, which pallet's start-up never parses.
-_defer_import("ipaddress")
+def _prepare_imports() -> None:
+    """Make the heavy imports of a full command cheaper (once, before any of them)."""
+    _defer_import("inspect")
+    # ``pathlib`` imports ``urllib.parse``, which imports ``ipaddress`` (~2 ms) for URLs with
+    # an IPv6 host in brackets, which pallet's start-up never parses.
+    _defer_import("ipaddress")
+    from pallet import _dataclass_cache
 
-from pallet import _dataclass_cache  # noqa: E402
+    _dataclass_cache.install()
 
-_dataclass_cache.install()
-
-from pallet.cli.globals import GlobalOptions  # noqa: E402
 
 __all__ = ["main"]
 
@@ -146,8 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cannot spare, and every file it wrote is already closed.
     """
     if argv is None:
-        code = _main(sys.argv[1:])
-        _dataclass_cache.save()
+        args = sys.argv[1:]
+        from pallet.cli import quickrun
+
+        quickrun.ARGV = args
+        code = quickrun.try_run(args) if "run" in args else None
+        if code is None:
+            code = _main(args)
+        if "pallet._dataclass_cache" in sys.modules:
+            sys.modules["pallet._dataclass_cache"].save()
         try:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -158,6 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str]) -> int:
+    _prepare_imports()
+    from pallet.cli.globals import GlobalOptions
+
     if sys.stdin is None:  # started with fd 0 closed (daemons, some CI runners)
         sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
     args = list(argv)

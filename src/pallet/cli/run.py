@@ -275,8 +275,11 @@ def run(g: GlobalOptions, argv: list[str]) -> int:
         raise InvalidArgument("the input device is not a TTY")
     engine = g.engine()
     rec = create_container(engine, opts)
+    from pallet.cli import quickrun
+
     if a.detach:
         start_container(engine, rec, attach=False)
+        quickrun.save(g, a, engine, rec)
         _warn(engine)
         print(rec.id)
         return 0
@@ -284,6 +287,7 @@ def run(g: GlobalOptions, argv: list[str]) -> int:
 
     preload()  # import the attach client now, not after the container has started
     start_container(engine, rec, attach=True)
+    quickrun.save(g, a, engine, rec)
     _warn(engine)
     sys.stdout.flush()
     code = attach_streams(engine, rec, stdin=0 if opts.interactive else None, tty=opts.tty)

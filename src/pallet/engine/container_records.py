@@ -7,16 +7,15 @@ container's directory, so ``ps`` reads one index file plus a few small files per
 
 from __future__ import annotations
 
-import os
 import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pallet.engine.context import Engine
+from pallet.engine.names import pick_name
+from pallet.engine.records_file import RawTransaction, read_records
 from pallet.errors import Conflict, ContainerNotFound, InvalidArgument
-from pallet.store.atomic import atomic_write_json, read_json
-from pallet.store.lock import FileLock
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -36,59 +35,6 @@ __all__ = [
 ]
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-_ADJECTIVES = (
-    "admiring",
-    "brave",
-    "clever",
-    "dazzling",
-    "eager",
-    "focused",
-    "gallant",
-    "happy",
-    "jolly",
-    "keen",
-    "lucid",
-    "modest",
-    "nifty",
-    "optimistic",
-    "pensive",
-    "quirky",
-    "relaxed",
-    "serene",
-    "tender",
-    "upbeat",
-    "vibrant",
-    "wizardly",
-    "xenial",
-    "youthful",
-    "zealous",
-)
-_NOUNS = (
-    "albattani",
-    "bohr",
-    "curie",
-    "darwin",
-    "euclid",
-    "fermi",
-    "galileo",
-    "hopper",
-    "hypatia",
-    "joliot",
-    "kepler",
-    "lovelace",
-    "mayer",
-    "newton",
-    "noether",
-    "pascal",
-    "ramanujan",
-    "shannon",
-    "tesla",
-    "turing",
-    "volta",
-    "wozniak",
-    "yalow",
-    "zhukovsky",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,22 +165,18 @@ def container_dir(engine: Engine, cid: str) -> Path:
 
 
 def load_containers(engine: Engine) -> dict[str, ContainerRecord]:
-    raw = read_json(engine.root.containers_file, {}) or {}
-    return {k: ContainerRecord.from_json(v) for k, v in (raw.get("containers") or {}).items()}
+    raw = read_records(str(engine.root.path))
+    return {k: ContainerRecord.from_json(v) for k, v in raw.items()}
 
 
 @contextmanager
 def containers_transaction(engine: Engine) -> Iterator[dict[str, ContainerRecord]]:
     """Lock, load, let the caller change the records, write them back atomically."""
-    engine.root.locks.mkdir(parents=True, exist_ok=True)
-    with FileLock(engine.root.lock_path("containers")):
-        records = load_containers(engine)
+    with RawTransaction(str(engine.root.path)) as raw:
+        records = {k: ContainerRecord.from_json(v) for k, v in raw.items()}
         yield records
-        atomic_write_json(
-            engine.root.containers_file,
-            {"version": 1, "containers": {k: v.to_json() for k, v in records.items()}},
-            durable=False,
-        )
+        raw.clear()
+        raw.update((k, v.to_json()) for k, v in records.items())
 
 
 def resolve_container(
@@ -265,9 +207,4 @@ def check_name(name: str) -> None:
 
 
 def new_name(records: dict[str, ContainerRecord]) -> str:
-    taken = {r.name for r in records.values()}
-    while True:
-        a, b = os.urandom(2)
-        name = f"{_ADJECTIVES[a % len(_ADJECTIVES)]}_{_NOUNS[b % len(_NOUNS)]}"
-        if name not in taken:
-            return name
+    return pick_name({r.name for r in records.values()})

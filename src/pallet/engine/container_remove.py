@@ -9,7 +9,6 @@ import time
 from pallet.engine.container_records import (
     ContainerRecord,
     container_dir,
-    containers_transaction,
     load_containers,
     resolve_container,
 )
@@ -27,23 +26,11 @@ __all__ = [
 
 
 def retire_container(engine: Engine, cid: str) -> str:
-    """Drop the record and move the directory into the store's ``tmp/``, as this process's
-    staged garbage; return where it went (or '' if there was no directory).
+    """Drop the record and move the directory into the store's ``tmp/`` (see
+    ``records_file.retire``); return where it went, or ''."""
+    from pallet.engine.records_file import retire
 
-    The container is gone for every reader at once; deleting its files (the upper dir may be
-    large) can follow, and if this process dies first, the next store writer removes them.
-    """
-    from pallet.store.staging import staging_name
-
-    with containers_transaction(engine) as records:
-        records.pop(cid, None)
-    trash = engine.root.tmp / staging_name("container")
-    try:
-        engine.root.tmp.mkdir(parents=True, exist_ok=True)
-        os.rename(container_dir(engine, cid), trash)
-    except FileNotFoundError:
-        return ""
-    return str(trash)
+    return retire(str(engine.root.path), cid)
 
 
 def forget_container(engine: Engine, cid: str) -> None:

@@ -104,29 +104,14 @@ def _ulimits(items: tuple[str, ...]) -> tuple[object, ...]:
 
 
 def _etc_files(engine: Engine, rec: ContainerRecord, hostname: str) -> list[Mount]:
+    from pallet.engine.bundle import ETC_FILES, write_etc_files
     from pallet.runtime.spec import Mount
 
     cdir = container_dir(engine, rec.id)
-    network = rec.options.network or "host"
-    hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-    if network == "host":
-        try:
-            hosts = Path("/etc/hosts").read_text()
-        except OSError:
-            pass
-    hosts += f"127.0.1.1\t{hostname} {rec.name}\n"
-    (cdir / "hosts").write_text(hosts)
-    (cdir / "hostname").write_text(hostname + "\n")
-    try:
-        with open("/etc/resolv.conf", "rb") as fh:
-            resolv = fh.read()
-    except OSError:
-        resolv = b""
-    (cdir / "resolv.conf").write_bytes(resolv)
-    return [
-        Mount(f"/etc/{n}", str(cdir / n), "bind", ("rbind", "rprivate"))
-        for n in ("hosts", "hostname", "resolv.conf")
-    ]
+    write_etc_files(
+        str(cdir), network=rec.options.network or "host", hostname=hostname, name=rec.name
+    )
+    return [Mount(f"/etc/{n}", str(cdir / n), "bind", ("rbind", "rprivate")) for n in ETC_FILES]
 
 
 def _user_mounts(engine: Engine, mounts: tuple[MountSpec, ...]) -> list[Mount]:
@@ -259,9 +244,9 @@ def spec_options(
         raise InvalidArgument(
             f"the working directory {cwd!r} is invalid, it needs to be an absolute path"
         )
-    target = rootfs / cwd.lstrip("/")
-    if not target.exists() and not target.is_symlink():
-        os.makedirs(target, exist_ok=True)
+    from pallet.engine.bundle import ensure_workdir
+
+    ensure_workdir(str(rootfs), cwd)
     env.setdefault("HOME", user.home or "/root")
     no_new_privs = False
     seccomp_off = False
@@ -345,8 +330,8 @@ def start_container(
     With ``attach`` the monitor keeps the output from the start for the first client.
     ``--rm`` containers remove themselves (record, directory) when they exit for good.
     """
-    import json
-
+    from pallet import jsonlite
+    from pallet.engine.bundle import exit_hooks, preload_exit_hooks, write_config
     from pallet.runtime.monitor import MonitorOptions, parse_restart
     from pallet.runtime.monitor import spawn as spawn_monitor
     from pallet.runtime.spec import build_spec
@@ -359,32 +344,13 @@ def start_container(
         spec = build_spec(spec_options(engine, rec, rootfs, (rec.path, *rec.args), image))
         spec["root"]["path"] = "merged"
         spec["hostname"] = spec.get("hostname") or os.uname().nodename
-        tmp = cdir / "config.json.tmp"
-        tmp.write_text(json.dumps(spec))
-        os.replace(tmp, cdir / "config.json")
+        write_config(str(cdir), jsonlite.dumps(spec))
     except BaseException:
         cleanup_container(engine, rec, runtime)
         raise
 
-    trash: list[str] = []
-
-    def cleanup() -> None:  # in the monitor, which has already deleted the runtime's state
-        cleanup_container(engine, rec, runtime, delete_state=False, lazy=True)
-        if rec.options.auto_remove:
-            from pallet.engine.container_remove import retire_container
-
-            trash.append(retire_container(engine, rec.id))
-
-    def preload() -> None:  # in the monitor, while the runtime starts the container
-        if rec.options.auto_remove:
-            import pallet.engine.container_remove  # noqa: F401
-
-    def purge() -> None:  # after ``run --rm`` has been told: nobody waits for this
-        import shutil
-
-        for path in filter(None, trash):
-            shutil.rmtree(path, ignore_errors=True)
-
+    # in the monitor: ``cleanup`` after the final exit, ``purge`` once ``run`` was let go
+    cleanup, purge = exit_hooks(str(engine.root.path), rec.id, rec.options.auto_remove)
     opts = MonitorOptions(
         container_id=rec.id,
         container_dir=str(cdir),
@@ -396,7 +362,7 @@ def start_container(
         restart=parse_restart(rec.options.restart),
         cleanup=cleanup,
         purge=purge,
-        preload=preload,
+        preload=preload_exit_hooks,
         log_path=str(cdir / "ctr.log"),
     )
     try:

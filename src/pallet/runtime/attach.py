@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import _socket
-import json
 import os
 import select
 from types import TracebackType
 
+from pallet import jsonlite
 from pallet.errors import RuntimeFailure
 from pallet.runtime.monitor import protocol
 from pallet.runtime.monitor.files import ATTACH, read_exit
@@ -132,7 +132,7 @@ class AttachClient:
                         if kind in (protocol.STDOUT, protocol.STDERR):
                             _write_all(stdout if kind == protocol.STDOUT else stderr, payload)
                         elif kind == protocol.EXIT:
-                            info = json.loads(payload)
+                            info = jsonlite.loads(payload)
                             self.exit_code = int(info["code"])
                             if first_exit and info.get("restarting"):
                                 return self.exit_code

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from pallet.runtime.monitor.logwriter import format_record
+
 __all__ = ["LogRecord", "format_record", "parse_record", "parse_time", "read"]
 
 
@@ -23,11 +25,6 @@ class LogRecord:
     stream: str
     text: bytes
     partial: bool = False
-
-
-def format_record(time_text: str, stream: str, text: bytes, partial: bool) -> bytes:
-    """One k8s-file record (``text`` has no newline)."""
-    return f"{time_text} {stream} {'P' if partial else 'F'} ".encode() + text + b"\n"
 
 
 def parse_record(line: bytes) -> LogRecord | None:

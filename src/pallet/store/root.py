@@ -14,34 +14,22 @@ RUNROOT/                  runtime state that must not survive a reboot
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from pallet.store import locations
 
 __all__ = ["StoreRoot", "default_root", "default_run_root"]
 
 
 def default_root() -> Path:
     """``PALLET_ROOT``, else /var/lib/pallet for root, else ``$XDG_DATA_HOME/pallet``."""
-    env = os.environ.get("PALLET_ROOT")
-    if env:
-        return Path(env)
-    if os.geteuid() == 0:
-        return Path("/var/lib/pallet")
-    data = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
-    return Path(data) / "pallet"
+    return Path(locations.default_root())
 
 
 def default_run_root(root: Path) -> Path:
     """``PALLET_RUNROOT``; /run/pallet beside the default root; ``ROOT/run`` beside others."""
-    env = os.environ.get("PALLET_RUNROOT")
-    if env:
-        return Path(env)
-    if root == Path("/var/lib/pallet") and os.geteuid() == 0:
-        return Path("/run/pallet")
-    if root == default_root() and os.geteuid() != 0 and os.environ.get("XDG_RUNTIME_DIR"):
-        return Path(os.environ["XDG_RUNTIME_DIR"]) / "pallet"
-    return root / "run"
+    return Path(locations.default_run_root(str(root)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +41,8 @@ class StoreRoot:
 
     @classmethod
     def at(cls, path: Path | str | None = None, run: Path | str | None = None) -> StoreRoot:
-        root = Path(path) if path else default_root()
-        root = root.absolute()
-        return cls(root, Path(run).absolute() if run else default_run_root(root))
+        root, run_dir = locations.store_dirs(str(path) if path else None, str(run) if run else None)
+        return cls(Path(root), Path(run_dir))
 
     @property
     def blobs(self) -> Path:

@@ -1,5 +1,7 @@
 """Names for work in flight under ``tmp/``, and cleanup of what dead writers left behind.
 
+Import-light (no ``pathlib``): a ``run --rm`` monitor uses it.
+
 Every staged file or directory is named ``KIND-PID-RANDOM``: a process killed mid-write leaves
 entries whose PID is gone, and ``clean_stale`` removes exactly those.
 """
@@ -7,7 +9,10 @@ entries whose PID is gone, and ``clean_stale`` removes exactly those.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["clean_stale", "pid_alive", "staging_name"]
 
@@ -36,7 +41,7 @@ def _owner(name: str) -> int:
         return -1
 
 
-def clean_stale(tmp: Path) -> list[str]:
+def clean_stale(tmp: Path | str) -> list[str]:
     """Remove staged entries whose writer is no longer running; return their names."""
     removed: list[str] = []
     try:
@@ -48,12 +53,15 @@ def clean_stale(tmp: Path) -> list[str]:
         pid = _owner(name_core)
         if pid == os.getpid() or pid_alive(pid):
             continue
-        path = tmp / name
-        if path.is_dir() and not path.is_symlink():
+        path = os.path.join(tmp, name)
+        if os.path.isdir(path) and not os.path.islink(path):
             import shutil
 
             shutil.rmtree(path, ignore_errors=True)
         else:
-            path.unlink(missing_ok=True)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
         removed.append(name)
     return removed

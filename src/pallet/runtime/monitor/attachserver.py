@@ -6,8 +6,8 @@ Output from the start is kept (up to ``BACKLOG_LIMIT``) until the first client c
 
 from __future__ import annotations
 
+import _socket
 import os
-import socket
 
 from pallet.runtime.monitor import protocol
 
@@ -19,7 +19,7 @@ BACKLOG_LIMIT = 4 << 20
 class Client:
     """One connected attach client."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: _socket.socket) -> None:
         self.sock = sock
         self.reader = protocol.FrameReader()
         self.outbuf = bytearray()
@@ -38,7 +38,8 @@ class AttachServer:
             os.unlink(name)
         except FileNotFoundError:
             pass
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        # the C socket type: the ``socket`` module imports ``enum`` (~6 ms) for its constants
+        self.listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         self.listener.bind(name)
         self.listener.listen(16)
         self.listener.setblocking(False)
@@ -49,9 +50,10 @@ class AttachServer:
     def accept(self) -> Client | None:
         """Accept one pending client (it first receives the backlog, if one is kept)."""
         try:
-            sock, _ = self.listener.accept()
+            fd, _ = self.listener._accept()  # type: ignore[attr-defined]
         except BlockingIOError:
             return None
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, fd)
         sock.setblocking(False)
         client = Client(sock)
         self.ever_connected = True

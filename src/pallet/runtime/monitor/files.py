@@ -13,10 +13,10 @@ monitor.log   the monitor's own diagnostics
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from dataclasses import dataclass
+
+from pallet import jsonlite
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -54,15 +54,43 @@ LOG = "ctr.log"
 MONITOR_LOG = "monitor.log"
 
 
-@dataclass(frozen=True, slots=True)
 class ExitStatus:
-    """How the container's process last ended."""
+    """How the container's process last ended.
 
-    code: int
-    finished_at: str
-    oom: bool = False
-    restart_count: int = 0
-    error: str = ""
+    A plain class, as everything the monitor imports: ``dataclasses`` costs ~20 ms to import
+    (it brings ``re`` and ``enum``), which every ``run`` would pay.
+    """
+
+    __slots__ = ("code", "error", "finished_at", "oom", "restart_count")
+
+    def __init__(
+        self,
+        code: int,
+        finished_at: str,
+        oom: bool = False,
+        restart_count: int = 0,
+        error: str = "",
+    ) -> None:
+        self.code = code
+        self.finished_at = finished_at
+        self.oom = oom
+        self.restart_count = restart_count
+        self.error = error
+
+    def _key(self) -> tuple[int, str, bool, int, str]:
+        return (self.code, self.finished_at, self.oom, self.restart_count, self.error)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExitStatus) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ExitStatus(code={self.code!r}, finished_at={self.finished_at!r}, oom={self.oom!r}, "
+            f"restart_count={self.restart_count!r}, error={self.error!r})"
+        )
 
 
 def now_rfc3339(ns: int | None = None) -> str:
@@ -76,15 +104,15 @@ def write_json(path: str, obj: dict[str, Any]) -> None:
     """Write ``obj`` to ``path`` atomically (temp file + rename)."""
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh)
+        fh.write(jsonlite.dumps(obj))
     os.replace(tmp, path)
 
 
 def read_json(path: str) -> dict[str, Any] | None:
     """The JSON object in ``path``, or None if there is none."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            obj = json.load(fh)
+        with open(path, "rb") as fh:
+            obj = jsonlite.loads(fh.read())
     except (FileNotFoundError, NotADirectoryError, ValueError):
         return None
     return obj if isinstance(obj, dict) else None

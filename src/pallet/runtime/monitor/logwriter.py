@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 
-from pallet.runtime.logs import format_record
 from pallet.runtime.monitor.files import now_rfc3339
 
-__all__ = ["LogWriter"]
+__all__ = ["LogWriter", "format_record"]
+
+
+def format_record(time_text: str, stream: str, text: bytes, partial: bool) -> bytes:
+    """One k8s-file record (``text`` has no newline)."""
+    return f"{time_text} {stream} {'P' if partial else 'F'} ".encode() + text + b"\n"
 
 
 class LogWriter:

@@ -11,6 +11,7 @@ import select
 import sys
 import time
 
+from pallet import jsonlite
 from pallet.errors import PalletError
 from pallet.runtime.monitor import files, protocol
 from pallet.runtime.monitor.attachserver import AttachServer, Client
@@ -92,10 +93,8 @@ class Monitor:
 
     def _notify(self, obj: dict[str, Any]) -> None:
         if self.notify_fd >= 0:
-            import json
-
             try:
-                os.write(self.notify_fd, json.dumps(obj).encode())
+                os.write(self.notify_fd, jsonlite.dumps(obj).encode())
             except OSError:
                 pass  # the CLI is gone: the container runs on regardless
             os.close(self.notify_fd)
@@ -358,10 +357,9 @@ class Monitor:
                     "restart_count": self.restarts,
                 },
             )
-            import json
-
             self.server.broadcast(
-                protocol.EXIT, json.dumps({"code": code, "oom": oom, "restarting": again}).encode()
+                protocol.EXIT,
+                jsonlite.dumps({"code": code, "oom": oom, "restarting": again}).encode(),
             )
             if again or self.o.delete_on_exit:
                 self._delete_state()
