@@ -3,7 +3,6 @@ modules that define them until one is used, so importing one submodule stays che
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -25,6 +24,8 @@ def lazy_exports(
         found = where.get(name)
         if found is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        import importlib  # here: it imports ``warnings``, which a lean start-up does without
+
         value = getattr(importlib.import_module(f"{package}.{found[0]}"), found[1])
         setattr(sys.modules[package], name, value)
         return value

@@ -18,6 +18,7 @@ __all__ = [
     "ensure_workdir",
     "exit_hooks",
     "preload_exit_hooks",
+    "remove_tree",
     "write_config",
     "write_etc_files",
 ]
@@ -93,12 +94,35 @@ def exit_hooks(
             trash.append(retire(root, cid))
 
     def purge() -> None:
-        import shutil
-
         for path in filter(None, trash):
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
 
     return cleanup, purge
+
+
+def remove_tree(path: str) -> None:
+    """``shutil.rmtree(path, ignore_errors=True)`` without importing ``shutil``, which brings
+    ``fnmatch`` and ``re`` (~10 ms of CPU in every ``--rm`` monitor). Symlinks are removed,
+    never followed."""
+    for top, dirs, names in os.walk(path, topdown=False):
+        for name in names:
+            try:
+                os.unlink(os.path.join(top, name))
+            except OSError:
+                pass
+        for name in dirs:
+            sub = os.path.join(top, name)
+            try:
+                if os.path.islink(sub):
+                    os.unlink(sub)
+                else:
+                    os.rmdir(sub)
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 def preload_exit_hooks() -> None:

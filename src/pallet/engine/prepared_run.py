@@ -10,8 +10,9 @@ Import-light on purpose: no ``json``, ``pathlib``, ``dataclasses`` or store modu
 cost ``run`` ~40 ms between them. A prepared run is used only while every input it was made
 from is unchanged; each is in its key or stamped (path, mtime, size, inode):
 
-- the command line, the store's and runtime's environment (``PALLET_*``, ``PATH``), and the
-  caller's hard rlimits, which the spec's rlimits are clamped to (the key);
+- the command line, the store's and runtime's environment (``PALLET_*``, ``PATH``), the
+  caller's hard rlimits, which the spec's rlimits are clamped to, and where pallet's own
+  code is (the key);
 - ``images.json`` (tags, image removal), the seccomp profile, the runtime probe's verdict,
   and every pallet module that was loaded when the prepared run was saved (the stamps).
 """
@@ -53,7 +54,8 @@ def _key(args: list[str]) -> bytes:
         resource.getrlimit(r)[1] for r in (resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC)
     )
     env = tuple(os.environ.get(k) for k in _ENV)
-    return marshal.dumps((FORMAT, tuple(args), env, limits, os.geteuid()))
+    code = os.path.dirname(str(sys.modules["pallet"].__file__))  # this installation's
+    return marshal.dumps((FORMAT, tuple(args), env, limits, os.geteuid(), code))
 
 
 def _path(run_dir: str, key: bytes) -> str:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import _socket
 import os
 import select
-from types import TracebackType
 
 from pallet import jsonlite
 from pallet.errors import RuntimeFailure
 from pallet.runtime.monitor import protocol
 from pallet.runtime.monitor.files import ATTACH, read_exit
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from types import TracebackType
 
 __all__ = ["DETACH_KEYS", "AttachClient", "connect"]
 

@@ -1,7 +1,7 @@
 """A container's root filesystem: an overlay of the image's layers under a private upper dir.
 
-mount(2) is called through ctypes (spawning /bin/mount costs more than the whole mount); if
-that is unavailable the ``mount`` command is the fallback. Overlay's mount data must fit in one
+mount(2) is called directly (``runtime.libc``: spawning /bin/mount costs more than the whole
+mount). Overlay's mount data must fit in one
 page, so with many layers the lowerdirs are given relative to their common parent directory,
 and the mount is made from that directory (with ``fchdir``) — the trick podman's ``l/`` links
 serve; when even that is too long, a ``l/`` directory of short symlinks next to the
@@ -13,73 +13,25 @@ from __future__ import annotations
 import os
 
 from pallet.errors import RuntimeFailure
+from pallet.runtime import libc
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any
 
 
 __all__ = ["EMPTY_LOWER", "is_mounted", "mount_overlay", "unmount"]
 
 #: Name of the empty directory used as the only lowerdir of an image without layers.
 EMPTY_LOWER = "empty"
-_MNT_DETACH = 2
 _PAGE = os.sysconf("SC_PAGESIZE") if hasattr(os, "sysconf") else 4096
-
-_libc: Any = None
-
-
-def _syscalls() -> Any:
-    global _libc
-    if _libc is None:
-        try:
-            import ctypes
-
-            lib = ctypes.CDLL(None, use_errno=True)
-            lib.mount.argtypes = [
-                ctypes.c_char_p,
-                ctypes.c_char_p,
-                ctypes.c_char_p,
-                ctypes.c_ulong,
-                ctypes.c_char_p,
-            ]
-            lib.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-            _libc = lib
-        except (OSError, AttributeError):  # pragma: no cover - no libc via ctypes
-            _libc = False
-    return _libc or None
-
-
-def _errno() -> int:
-    import ctypes
-
-    return ctypes.get_errno()
 
 
 def _mount(source: str, target: str, fstype: str, data: str) -> None:
-    lib = _syscalls()
-    if lib is not None:
-        rc = lib.mount(
-            source.encode(),
-            target.encode(),
-            fstype.encode(),
-            0,
-            data.encode(),
-        )
-        if rc == 0:
-            return
-        err = _errno()
-        raise RuntimeFailure(f"mount {fstype} on {target}: {os.strerror(err)} ({data[:200]})")
-    from pallet.runtime.driver import _read_all, find_binary, spawn, wait_status
-
-    binary = find_binary("mount") or "/bin/mount"
-    r, w = os.pipe()
-    pid = spawn([binary, "-t", fstype, "-o", data, source, target], (0, w, w))
-    os.close(w)
-    out = _read_all(r)
-    if wait_status(pid) != 0:
-        raise RuntimeFailure(f"mount {fstype} on {target}: {out.decode(errors='replace')}")
+    try:
+        libc.call("mount", source.encode(), target.encode(), fstype.encode(), 0, data.encode())
+    except OSError as exc:
+        raise RuntimeFailure(f"mount {fstype} on {target}: {exc.strerror} ({data[:200]})") from None
 
 
 def _common_parent(paths: Sequence[str]) -> str:
@@ -206,18 +158,14 @@ def unmount(target: str, *, lazy: bool = False) -> None:
 
     ``lazy`` detaches at once (for a container that has exited: nothing holds the mount, so
     the kernel frees it right away, without the caller waiting on it)."""
-    lib = _syscalls()
     path = os.path.abspath(target).encode()
-    if lib is not None:
-        for flags in (_MNT_DETACH,) if lazy else (0, _MNT_DETACH):
-            if lib.umount2(path, flags) == 0:
+    err: OSError | None = None
+    for flags in (libc.MNT_DETACH,) if lazy else (0, libc.MNT_DETACH):
+        try:
+            libc.call("umount2", path, flags)
+            return
+        except OSError as exc:
+            if exc.errno in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
                 return
-            err = _errno()
-            if err in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
-                return
-        raise RuntimeFailure(f"unmount {target}: {os.strerror(err)}")
-    from pallet.runtime.driver import find_binary, spawn, wait_status
-
-    binary = find_binary("umount") or "/bin/umount"
-    if is_mounted(target) and wait_status(spawn([binary, target], (0, 1, 2))) != 0:
-        wait_status(spawn([binary, "-l", target], (0, 1, 2)))
+            err = exc
+    raise RuntimeFailure(f"unmount {target}: {err.strerror if err else 'failed'}")

@@ -92,14 +92,17 @@ def _probe_x32() -> bool:
     try:
         with open("/proc/self/status", encoding="utf-8") as fh:
             filtered = any(ln.split()[1:2] != ["0"] for ln in fh if ln.startswith("Seccomp:"))
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-    except (OSError, AttributeError):
+    except OSError:
         return True
     if filtered:
         return True
-    return bool(libc.syscall(_X32_SYSCALL_BIT | _NR_GETPID) != -1)
+    from pallet.runtime import libc
+
+    try:
+        libc.call("syscall", _X32_SYSCALL_BIT | _NR_GETPID)
+    except OSError:
+        return False
+    return True
 
 
 def _kernel_at_least(minimum: str) -> bool:

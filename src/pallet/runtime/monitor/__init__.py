@@ -89,7 +89,7 @@ def _prepare(opts: MonitorOptions, notify_w: int) -> Monitor:  # pragma: no cove
     pid = os.getpid()
     from pallet.runtime.monitor.files import MONITOR_PID
 
-    with open(MONITOR_PID, "w", encoding="ascii") as fh:
+    with open(MONITOR_PID, "w", encoding="utf-8") as fh:
         fh.write(f"{pid} {pid_starttime(pid)}\n")
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - the monitor's diagnostics
     from pallet.runtime.monitor.loop import Monitor
@@ -157,7 +157,7 @@ def spawn(opts: MonitorOptions) -> int:
 
 def _monitor_pid(container_dir: str) -> int:
     try:
-        with open(os.path.join(container_dir, "monitor.pid"), encoding="ascii") as fh:
+        with open(os.path.join(container_dir, "monitor.pid"), encoding="utf-8") as fh:
             return int(fh.read().split()[0])
     except (FileNotFoundError, ValueError, IndexError):
         return 0

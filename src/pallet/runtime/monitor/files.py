@@ -145,7 +145,7 @@ def pid_starttime(pid: int) -> str:
 def monitor_alive(container_dir: str) -> bool:
     """Whether the container's monitor is still running (pid file + liveness + start time)."""
     try:
-        with open(os.path.join(container_dir, MONITOR_PID), encoding="ascii") as fh:
+        with open(os.path.join(container_dir, MONITOR_PID), encoding="utf-8") as fh:
             pid_s, _, start = fh.read().strip().partition(" ")
     except FileNotFoundError:
         return False

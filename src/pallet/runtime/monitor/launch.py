@@ -21,14 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Launched", "launch", "set_subreaper"]
 
-_PR_SET_CHILD_SUBREAPER = 36
-
 
 def set_subreaper() -> None:
     """Become the reaper of the container's init, which the runtime leaves orphaned."""
-    import ctypes
+    from pallet.runtime import libc
 
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    libc.call("prctl", libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 class Launched:

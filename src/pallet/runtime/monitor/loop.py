@@ -31,7 +31,7 @@ _IN = select.POLLIN | select.POLLHUP | select.POLLERR
 
 def _oom_file(pid: int) -> str | None:
     try:
-        with open(f"/proc/{pid}/cgroup", encoding="ascii") as fh:
+        with open(f"/proc/{pid}/cgroup", encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except FileNotFoundError:
         return None
@@ -49,7 +49,7 @@ def _oom_kills(path: str | None) -> int:
     if not path:
         return 0
     try:
-        with open(path, encoding="ascii") as fh:
+        with open(path, encoding="utf-8") as fh:
             for line in fh:
                 key, _, val = line.partition(" ")
                 if key == "oom_kill":
@@ -172,7 +172,7 @@ class Monitor:
             self.streams[err_r] = "stderr"
             self._watch(out_r, self._on_output)
             self._watch(err_r, self._on_output)
-        with open(files.PIDFILE, encoding="ascii") as fh:
+        with open(files.PIDFILE, encoding="utf-8") as fh:
             self.pid = int(fh.read().strip())
         self.pidfd = os.pidfd_open(self.pid)
         self._watch(self.pidfd, self._on_exit)
