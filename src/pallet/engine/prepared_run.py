@@ -30,9 +30,11 @@ if TYPE_CHECKING:
     from pallet.engine.container_records import ContainerRecord
     from pallet.engine.context import Engine
 
-__all__ = ["NotPrepared", "load", "replay", "save", "store_dirs"]
+__all__ = ["KEEP", "NotPrepared", "load", "prune", "replay", "save", "store_dirs"]
 
 FORMAT = 1
+#: Prepared runs kept per run directory; the least recently saved go first.
+KEEP = 64
 _ENV = ("PALLET_ROOT", "PALLET_RUNROOT", "PALLET_RUNTIME", "PATH", "XDG_DATA_HOME")
 
 
@@ -55,7 +57,9 @@ def _key(args: list[str]) -> bytes:
     )
     env = tuple(os.environ.get(k) for k in _ENV)
     code = os.path.dirname(str(sys.modules["pallet"].__file__))  # this installation's
-    return marshal.dumps((FORMAT, tuple(args), env, limits, os.geteuid(), code))
+    # repr, not marshal: marshal's output depends on reference counts, so equal keys made in
+    # two processes (or two code paths) could differ
+    return repr((FORMAT, tuple(args), env, limits, os.geteuid(), code)).encode()
 
 
 def _path(run_dir: str, key: bytes) -> str:
@@ -235,3 +239,21 @@ def save(
     with open(tmp, "wb") as fh:
         fh.write(marshal.dumps(template))
     os.replace(tmp, path)
+    prune(os.path.dirname(path), KEEP)
+
+
+def prune(directory: str, keep: int) -> None:
+    """Delete all but the ``keep`` most recently saved prepared runs in ``directory`` (a
+    script running ever new command lines must not fill the disk)."""
+    try:
+        entries = [e for e in os.scandir(directory) if e.is_file()]
+    except FileNotFoundError:
+        return
+    if len(entries) <= keep:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
+    for e in entries[keep:]:
+        try:
+            os.unlink(e.path)
+        except FileNotFoundError:
+            pass

@@ -434,7 +434,8 @@ def _delete_stopped_runc(state_dir: str) -> bool:
                 return False  # still running: runc must kill it
         except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
             pass
-    if (state.get("config") or {}).get("hooks"):
+    hooks = (state.get("config") or {}).get("Hooks") or {}  # runc's name: one list per kind
+    if any(hooks.values()):
         return False
     for path in sorted(set((state.get("cgroup_paths") or {}).values()), key=len, reverse=True):
         try:

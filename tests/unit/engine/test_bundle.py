@@ -42,3 +42,23 @@ def test_etc_files_and_workdir(tmp_path: Path) -> None:
     ensure_workdir(str(rootfs), "/srv/app")
     ensure_workdir(str(rootfs), "/link")  # a symlink is left as it is
     assert (rootfs / "srv" / "app").is_dir() and (rootfs / "link").is_symlink()
+
+
+def test_prune_keeps_the_newest_prepared_runs(tmp_path: Path) -> None:
+    from pallet.engine.prepared_run import prune
+
+    for i in range(10):
+        (tmp_path / f"p{i}").write_bytes(b"x")
+        os.utime(tmp_path / f"p{i}", ns=(i * 10**9, i * 10**9))
+    prune(str(tmp_path), 4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p6", "p7", "p8", "p9"]
+    prune(str(tmp_path / "missing"), 4)  # no directory yet: nothing to do
+
+
+def test_prepared_run_keys_depend_on_values_only() -> None:
+    from pallet.engine.prepared_run import _key
+
+    literal = ["--root", "/r", "run", "bb", "true"]
+    built = " ".join(literal).split()  # equal strings, other objects and reference counts
+    assert _key(literal) == _key(built)
+    assert _key(literal) != _key([*literal, "x"])
