@@ -15,7 +15,7 @@ from pallet.errors import CommandCannotInvoke, CommandNotFound, ContainerNotFoun
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms of start-up)
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any, Protocol
 else:
     Protocol = object
@@ -92,6 +92,10 @@ class OCIRuntime(Protocol):
 
     def delete(self, id: str, force: bool = False) -> None:
         """Remove the runtime's state (and, with ``force``, kill a running container)."""
+
+    def delete_in_two(self, id: str) -> Callable[[], None]:
+        """Delete a stopped container's state: part now, the rest when the function returned
+        is called (see ``SubprocessRuntime.delete_in_two``)."""
 
     def exec(
         self,
@@ -340,6 +344,25 @@ class SubprocessRuntime:
             return
         self._call("delete", *(["--force"] if force else []), id)
 
+    def delete_in_two(self, id: str) -> Callable[[], None]:
+        """Delete a stopped container's state in two steps: what needs the runtime's root is
+        done now, the rest by the function returned, which the caller may run later.
+
+        For runc, the state is read now and its cgroups and state directory are removed
+        later: ``run --rm`` is told the container is gone in between, and a caller that then
+        deletes the whole store leaks nothing. Other runtimes delete everything now."""
+        if self.name != "runc":
+            self.delete(id, force=True)
+            return _nothing
+        state_dir = os.path.join(self.root, id)
+        raw = _read_state(state_dir)
+
+        def finish() -> None:
+            if not _delete_stopped_runc(state_dir, raw):
+                self._call("delete", "--force", id)
+
+        return finish
+
     def exec(
         self,
         id: str,
@@ -414,14 +437,26 @@ class SubprocessRuntime:
         self._call("update", "--resources", "-", id, stdin=jsonlite.dumps(resources).encode())
 
 
-def _delete_stopped_runc(state_dir: str) -> bool:
-    """Do what ``runc delete`` does for a container whose init has exited — remove its cgroups
-    and its state directory — without exec'ing runc (~20 ms). Returns False, leaving the work
-    to runc, whenever anything is unusual: a live init, hooks, a busy cgroup."""
+def _read_state(state_dir: str) -> bytes | None:
     try:
         with open(os.path.join(state_dir, "state.json"), "rb") as fh:
-            state = jsonlite.loads(fh.read())
-    except (FileNotFoundError, NotADirectoryError, ValueError):
+            return fh.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _delete_stopped_runc(state_dir: str, raw: bytes | None = None) -> bool:
+    """Do what ``runc delete`` does for a container whose init has exited — remove its cgroups
+    and its state directory — without exec'ing runc (~20 ms). Returns False, leaving the work
+    to runc, whenever anything is unusual: a live init, hooks, a busy cgroup.
+
+    ``raw``: the state.json read earlier (the state directory may be gone by now)."""
+    raw = _read_state(state_dir) if raw is None else raw
+    try:
+        state = jsonlite.loads(raw) if raw is not None else None
+    except ValueError:
+        return False
+    if not isinstance(state, dict):
         return False
     pid = int(state.get("init_process_pid") or 0)
     if pid > 0:
@@ -455,6 +490,10 @@ def _delete_stopped_runc(state_dir: str) -> bool:
 
         shutil.rmtree(state_dir, ignore_errors=True)
     return not os.path.exists(state_dir)
+
+
+def _nothing() -> None:
+    pass
 
 
 def id_suffix() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -121,6 +122,10 @@ def box(busybox_rootfs: Path, tmp_path: Path) -> Iterator[Box]:
     _nothing_left(b)
 
 
+def _runc_states(state: Path) -> list[Path]:
+    return [p for p in state.iterdir() if not p.name.startswith(".")] if state.exists() else []
+
+
 def _nothing_left(b: Box) -> None:
     for cid in b.made:
         cdir = b.base / "c" / cid
@@ -132,12 +137,14 @@ def _nothing_left(b: Box) -> None:
             _wait_gone(str(cdir))
     mounts = Path("/proc/self/mountinfo").read_text()
     assert str(b.base) not in mounts, "mounts left behind"
+    # the monitor removes runc's state just after it lets its clients go
     state = b.base / "runc"
-    assert not state.exists() or not [p for p in state.iterdir() if not p.name.startswith(".")]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _runc_states(state):
+        time.sleep(0.01)
+    assert not _runc_states(state)
     for cid in b.made:
         assert not (b.base / "c" / cid).exists(), f"container dir {cid} left behind"
-    import time
-
     deadline = time.monotonic() + 3  # a monitor closes its socket just before it exits
     while _processes_under(b.base) and time.monotonic() < deadline:
         time.sleep(0.01)
