@@ -154,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quickrun.ARGV = args
         code = quickrun.try_run(args) if "run" in args else None
         if code is None:
+            _process_site()
             code = _main(args)
         if "pallet._dataclass_cache" in sys.modules:
             sys.modules["pallet._dataclass_cache"].save()
@@ -164,6 +165,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         os._exit(code & 0xFF)
     return _main(list(argv))
+
+
+def _process_site() -> None:
+    """Started by pallet's launcher (``python -S``, see ``pallet.cli.launcher``): process
+    ``site`` now, as Python would have at start-up, before a command imports from
+    site-packages."""
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
 
 
 def _main(argv: Sequence[str]) -> int:
