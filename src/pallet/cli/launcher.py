@@ -34,7 +34,10 @@ def write_launcher(path: str, python: str | None = None) -> None:
     import pallet
 
     parent = os.path.dirname(os.path.dirname(os.path.abspath(str(pallet.__file__))))
-    text = launcher_text(python or sys.executable, parent)
+    python = python or sys.executable
+    if len(python) > 120 or any(c.isspace() for c in python):
+        raise ValueError(f"{python!r} cannot be a #! line: keep pip's script")
+    text = launcher_text(python, parent)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
@@ -46,4 +49,7 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         print("usage: python -m pallet.cli.launcher PATH", file=sys.stderr)
         sys.exit(2)
-    write_launcher(sys.argv[1])
+    try:
+        write_launcher(sys.argv[1])
+    except ValueError as exc:
+        print(f"pallet.cli.launcher: {exc}", file=sys.stderr)

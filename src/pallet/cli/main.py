@@ -148,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cannot spare, and every file it wrote is already closed.
     """
     if argv is None:
+        _stdin_open()
         args = sys.argv[1:]
         from pallet.cli import quickrun
 
@@ -177,12 +178,16 @@ def _process_site() -> None:
         site.main()
 
 
+def _stdin_open() -> None:
+    if sys.stdin is None:  # started with fd 0 closed (daemons, some CI runners): fd 0 = null
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+
+
 def _main(argv: Sequence[str]) -> int:
     _prepare_imports()
     from pallet.cli.globals import GlobalOptions
 
-    if sys.stdin is None:  # started with fd 0 closed (daemons, some CI runners)
-        sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+    _stdin_open()
     args = list(argv)
     try:
         gopts, rest = GlobalOptions.parse(args)

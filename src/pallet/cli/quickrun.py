@@ -50,7 +50,7 @@ def try_run(args: list[str]) -> int | None:
     from pallet.engine import prepared_run
 
     root, run_dir = prepared_run.store_dirs(g.root or None, g.runroot or None)
-    t = prepared_run.load(run_dir, args)
+    t = prepared_run.load(root, run_dir, args)
     if t is None:
         return None
     if t["tty"] and t["interactive"] and not t["detach"] and not os.isatty(0):

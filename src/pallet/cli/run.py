@@ -279,16 +279,16 @@ def run(g: GlobalOptions, argv: list[str]) -> int:
 
     if a.detach:
         start_container(engine, rec, attach=False)
-        quickrun.save(g, a, engine, rec)
         _warn(engine)
+        quickrun.save(g, a, engine, rec)
         print(rec.id)
         return 0
     from pallet.engine.container_attach import attach_streams, preload
 
     preload()  # import the attach client now, not after the container has started
     start_container(engine, rec, attach=True)
-    quickrun.save(g, a, engine, rec)
     _warn(engine)
+    quickrun.save(g, a, engine, rec)
     sys.stdout.flush()
     code = attach_streams(engine, rec, stdin=0 if opts.interactive else None, tty=opts.tty)
     return 0 if code is None else code

@@ -364,6 +364,7 @@ def start_container(
         purge=purge,
         preload=preload_exit_hooks,
         log_path=str(cdir / "ctr.log"),
+        defer_delete=rec.options.auto_remove,
     )
     try:
         (cdir / "paused").unlink(missing_ok=True)

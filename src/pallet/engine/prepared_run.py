@@ -10,11 +10,12 @@ Import-light on purpose: no ``json``, ``pathlib``, ``dataclasses`` or store modu
 cost ``run`` ~40 ms between them. A prepared run is used only while every input it was made
 from is unchanged; each is in its key or stamped (path, mtime, size, inode):
 
-- the command line, the store's and runtime's environment (``PALLET_*``, ``PATH``), the
-  caller's hard rlimits, which the spec's rlimits are clamped to, and where pallet's own
-  code is (the key);
+- the command line, the store and run directories, the environment (``PALLET_*``, ``PATH``),
+  the caller's hard rlimits, which the spec's rlimits are clamped to, the kernel release
+  (seccomp), and where pallet's own code is (the key);
 - ``images.json`` (tags, image removal), the seccomp profile, the runtime probe's verdict,
-  and every pallet module that was loaded when the prepared run was saved (the stamps).
+  the OCI runtimes on ``PATH``, and every pallet module that was loaded when the prepared
+  run was saved (the stamps).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def store_dirs(root: str | None, run: str | None) -> tuple[str, str]:
     return dirs(root, run)
 
 
-def _key(args: list[str]) -> bytes:
+def _key(args: list[str], dirs: tuple[str, str]) -> bytes:
     import resource
 
     limits = tuple(
@@ -59,7 +60,8 @@ def _key(args: list[str]) -> bytes:
     code = os.path.dirname(str(sys.modules["pallet"].__file__))  # this installation's
     # repr, not marshal: marshal's output depends on reference counts, so equal keys made in
     # two processes (or two code paths) could differ
-    return repr((FORMAT, tuple(args), env, limits, os.geteuid(), code)).encode()
+    kernel = os.uname().release  # the seccomp filter depends on it (minKernel)
+    return repr((FORMAT, tuple(args), dirs, env, limits, os.geteuid(), kernel, code)).encode()
 
 
 def _path(run_dir: str, key: bytes) -> str:
@@ -76,9 +78,10 @@ def _stamp(path: str) -> tuple[str, int, int, int]:
     return (path, st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def load(run_dir: str, args: list[str]) -> dict[str, Any] | None:
-    """The prepared run of the command line ``args``, if there is one and it is current."""
-    key = _key(args)
+def load(root: str, run_dir: str, args: list[str]) -> dict[str, Any] | None:
+    """The prepared run of the command line ``args`` in the store at ``root`` (``run_dir``
+    its run directory), if there is one and it is current."""
+    key = _key(args, (root, run_dir))
     try:
         with open(_path(run_dir, key), "rb") as fh:
             t = marshal.loads(fh.read())
@@ -88,6 +91,10 @@ def load(run_dir: str, args: list[str]) -> dict[str, Any] | None:
         return None
     if any(_stamp(s[0]) != tuple(s) for s in t["stamps"]):
         return None
+    try:  # used: ``prune`` keeps the most recently used
+        os.utime(_path(run_dir, key))
+    except OSError:
+        pass
     return t
 
 
@@ -96,9 +103,9 @@ def replay(t: dict[str, Any], root: str) -> int:
     """Create and run the container ``t`` describes, in the store at ``root``; return the
     exit code as ``run`` does (0 for ``-d``, after printing the id). Raises NotPrepared,
     having changed nothing, when the container's fixed name is taken."""
+    from pallet.clock import now_rfc3339
     from pallet.engine.names import pick_name
     from pallet.engine.records_file import RawTransaction
-    from pallet.runtime.monitor.files import now_rfc3339
 
     cid = os.urandom(32).hex()
     cdir = os.path.join(root, "containers", cid)
@@ -154,10 +161,11 @@ def _start(t: dict[str, Any], root: str, cid: str, cdir: str, name: str) -> int:
             purge=purge,
             preload=_preload,
             log_path=os.path.join(cdir, "ctr.log"),
+            defer_delete=auto_remove,
         )
         if not t["detach"]:
             import pallet.runtime.attach  # noqa: F401 - now, not once the container runs
-        spawn(opts)
+        spawn(opts, orphan=False)  # the command exits soon: no second fork
     except BaseException:
         cleanup()
         purge()
@@ -181,7 +189,12 @@ def _preload() -> None:
 
 # -- saving --------------------------------------------------------------------------------
 def save(
-    engine: Engine, rec: ContainerRecord, args: list[str], *, fixed_name: bool, detach: bool
+    engine: Engine,
+    rec: ContainerRecord,
+    args: list[str],
+    *,
+    fixed_name: bool,
+    detach: bool,
 ) -> None:
     """Save the started container ``rec`` as the prepared run of the command line ``args``
     (the caller decides that it can be replayed)."""
@@ -199,22 +212,31 @@ def save(
     from pallet import jsonlite
 
     cwd = jsonlite.loads(spec_text)["process"].get("cwd") or "/"
+    warnings = list(engine.warnings)
     runtime = runtime_for(engine)
-    engine.warnings.clear()
+    engine.warnings[:] = warnings  # the caller prints the run's own
     modules = sorted(
         str(m.__file__)
         for name, m in list(sys.modules.items())
         if name.startswith("pallet") and getattr(m, "__file__", None)
     )
+    runtimes = [  # where the automatic choice of runtime looks (and what it found)
+        os.path.join(d, name)
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d
+        for name in ("crun", "runc")
+    ]
     inputs = (
         str(engine.root.images_file),
         DEFAULT_PROFILE_PATH,
         os.path.join(str(engine.root.run), PROBE_FILE),
+        runtime.path,
+        *runtimes,
         *modules,
     )
     o = rec.options
     restart = o.restart.partition(":")
-    key = _key(args)
+    key = _key(args, (str(engine.root.path), str(engine.root.run)))
     template = {
         "key": key,
         "stamps": [_stamp(p) for p in inputs],
@@ -243,10 +265,10 @@ def save(
 
 
 def prune(directory: str, keep: int) -> None:
-    """Delete all but the ``keep`` most recently saved prepared runs in ``directory`` (a
-    script running ever new command lines must not fill the disk)."""
-    try:
-        entries = [e for e in os.scandir(directory) if e.is_file()]
+    """Delete all but the ``keep`` most recently saved or used prepared runs in ``directory``
+    (a script running ever new command lines must not fill the disk)."""
+    try:  # not the temp files of saves in flight
+        entries = [e for e in os.scandir(directory) if e.is_file() and "." not in e.name]
     except FileNotFoundError:
         return
     if len(entries) <= keep:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from dataclasses import replace
 
+from pallet.clock import now_rfc3339
 from pallet.errors import BlobNotFound, StoreError
 from pallet.oci.config import ImageConfig
 from pallet.store.blobs import BlobStore
@@ -23,17 +23,7 @@ if TYPE_CHECKING:
     from pallet.oci.descriptor import Descriptor
     from pallet.oci.manifest import Manifest
 
-__all__ = ["Store", "StoreImage", "StoreLayer"]
-
-
-def now_rfc3339() -> str:
-    """UTC now as Go's RFC3339Nano writes it (what docker and skopeo print): trailing zeros of
-    the fraction dropped, so a time survives a round trip through Go tools unchanged."""
-    ns = time.time_ns()
-    frac = f"{ns % 10**9:09d}".rstrip("0")
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + (
-        f".{frac}Z" if frac else "Z"
-    )
+__all__ = ["Store", "StoreImage", "StoreLayer", "now_rfc3339"]
 
 
 class Store:

@@ -44,3 +44,10 @@ def test_launcher_runs_commands_with_and_without_site(tmp_path: Path, busybox_ta
     assert "site" not in _imports(runs[1].stderr)  # replayed with the standard library only
     bad = pallet("nosuchverb")
     assert bad.returncode == 125 and "unrecognized command" in bad.stderr
+
+
+def test_no_launcher_for_an_interpreter_path_a_shebang_cannot_hold(tmp_path: Path) -> None:
+    for python in ("/opt/my python/bin/python3", "/" + "p" * 130):
+        with pytest.raises(ValueError, match="cannot be a #! line"):
+            write_launcher(str(tmp_path / "pallet"), python)
+    assert not (tmp_path / "pallet").exists()

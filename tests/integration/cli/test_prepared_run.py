@@ -15,9 +15,16 @@ from tests.conftest import PALLET, PalletCLI
 pytestmark = pytest.mark.runc
 
 
-def _prepared(root: Path) -> dict[str, int]:
+def _prepared(root: Path) -> dict[str, bytes]:
+    """The prepared runs, by name (a replay leaves them as they are; a full run saves anew,
+    with its own container in them)."""
     d = root / "run" / "prepared"
-    return {p.name: p.stat().st_mtime_ns for p in d.iterdir()} if d.is_dir() else {}
+    return {p.name: p.read_bytes() for p in d.iterdir()} if d.is_dir() else {}
+
+
+def _own(stderr: str) -> str:
+    """stderr without the runtime probe's one-time warning (shown by a store's first run)."""
+    return "".join(ln for ln in stderr.splitlines(True) if not ln.startswith("WARN: crun"))
 
 
 def _records(root: Path) -> dict[str, dict[str, object]]:
@@ -56,7 +63,7 @@ def test_replayed_rm_runs_pass_exit_codes_and_leave_nothing(
 ) -> None:
     for _ in range(3):
         out = pallet("run", "--rm", busybox_image, "sh", "-c", "echo out; echo err >&2; exit 3")
-        assert (out.returncode, out.stdout, out.stderr) == (3, "out\n", "err\n")
+        assert (out.returncode, out.stdout, _own(out.stderr)) == (3, "out\n", "err\n")
         out = pallet("run", "--rm", busybox_image, "nosuchcmd")
         assert out.returncode == 127
         assert 'exec: "nosuchcmd": executable file not found in $PATH' in out.stderr
@@ -111,9 +118,9 @@ def test_a_stale_prepared_run_is_remade(pallet: PalletCLI, busybox_image: str) -
     assert pallet("run", "--rm", busybox_image, "true").returncode == 0
     assert path.read_bytes() != b"not a prepared run"
     os.utime(pallet.root / "images.json")  # any change to the images: made again
-    before = path.stat().st_mtime_ns
+    before = path.read_bytes()
     assert pallet("run", "--rm", busybox_image, "true").returncode == 0
-    assert path.stat().st_mtime_ns != before
+    assert path.read_bytes() != before
 
 
 def test_a_replayed_run_imports_none_of_the_heavy_modules(
@@ -129,3 +136,46 @@ def test_a_replayed_run_imports_none_of_the_heavy_modules(
         seen.append({ln.split("|")[-1].strip() for ln in out.stderr.splitlines() if "|" in ln})
     assert heavy <= seen[0]  # the full path, which saves the prepared run
     assert not heavy & seen[1], heavy & seen[1]
+
+
+def test_a_closed_stdin_is_read_as_empty_on_replay(pallet: PalletCLI, busybox_image: str) -> None:
+    cmd = [*PALLET, "--root", str(pallet.root), "run", "--rm", "-i", busybox_image, "cat"]
+    for _ in range(2):
+        out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             preexec_fn=lambda: os.close(0))  # fmt: skip
+        assert (out.returncode, out.stdout, _own(out.stderr)) == (0, "", "")
+
+
+def test_the_first_run_prints_its_warnings(
+    pallet: PalletCLI, busybox_image: str, busybox_tar: Path, tmp_path: Path
+) -> None:
+    first = pallet("run", "--rm", busybox_image, "true")  # probes the runtimes, then prepares
+    other = PalletCLI(tmp_path / "other")
+    (tmp_path / "other").mkdir()
+    other("import", str(busybox_tar), busybox_image, check=True)
+    never = other("run", "--rm", "-v", f"{tmp_path}:/x", busybox_image, "true")  # not prepared
+    assert first.returncode == never.returncode == 0
+    assert first.stderr == never.stderr
+
+
+def test_another_store_sharing_the_run_directory_is_not_replayed(
+    busybox_tar: Path, tmp_path: Path
+) -> None:
+    """The same command line (a relative --root, one --runroot) in another directory names
+    another store: its run is not the first one's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PALLET_")}
+    args = [*PALLET, "--root", "store", "--runroot", str(tmp_path / "run")]
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        (d / "store").mkdir(parents=True)
+    subprocess.run([*args, "import", str(busybox_tar), "bb"], cwd=a, env=env, check=True)
+    for _ in range(2):
+        out = subprocess.run([*args, "run", "--rm", "bb", "true"], cwd=a, env=env)
+        assert out.returncode == 0
+    out = subprocess.run([*args, "run", "--rm", "bb", "true"], cwd=b, env=env,
+                         capture_output=True, text=True)  # fmt: skip
+    assert out.returncode == 125 and "Unable to find image" in out.stderr
+    assert (
+        not (b / "store" / "containers.json").exists()
+        or '"bb"' not in (b / "store" / "containers.json").read_text()
+    )

@@ -60,5 +60,7 @@ def test_prepared_run_keys_depend_on_values_only() -> None:
 
     literal = ["--root", "/r", "run", "bb", "true"]
     built = " ".join(literal).split()  # equal strings, other objects and reference counts
-    assert _key(literal) == _key(built)
-    assert _key(literal) != _key([*literal, "x"])
+    dirs = ("/r", "/r/run")
+    assert _key(literal, dirs) == _key(built, dirs)
+    assert _key(literal, dirs) != _key([*literal, "x"], dirs)
+    assert _key(literal, dirs) != _key(literal, ("/other", "/r/run"))

@@ -38,9 +38,9 @@ __all__ = [
 ]
 
 
-def _child(opts: MonitorOptions, notify_w: int) -> int:  # pragma: no cover - in the monitor
+def _child(opts: MonitorOptions, notify_w: int, orphan: bool) -> int:  # pragma: no cover
     os.setsid()
-    if os.fork():
+    if orphan and os.fork():
         os._exit(0)
     os.chdir(opts.container_dir)
     # Keep nothing of the caller's: its locks (flock on inherited fds) and its terminal.
@@ -99,8 +99,13 @@ def _prepare(opts: MonitorOptions, notify_w: int) -> Monitor:  # pragma: no cove
     return Monitor(opts, notify_w)
 
 
-def spawn(opts: MonitorOptions) -> int:
+def spawn(opts: MonitorOptions, *, orphan: bool = True) -> int:
     """Start a monitor for ``opts``; return its pid once the container's process runs.
+
+    ``orphan`` (the default) forks twice, so that the monitor is nobody's child: what a
+    long-lived caller (the API service) needs. A command about to exit passes False and
+    saves the second fork (~1 ms): its monitor, in a session of its own, outlives it and
+    passes to the init process (or the nearest subreaper) when the command exits.
 
     Raises CommandNotFound (127) / CommandCannotInvoke (126) when the command cannot be
     started, RuntimeFailure for other runtime errors; the exit file records the same code.
@@ -119,7 +124,7 @@ def spawn(opts: MonitorOptions) -> int:
         code = 1
         try:
             os.close(notify_r)
-            code = _child(opts, notify_w)
+            code = _child(opts, notify_w, orphan)
         except BaseException:
             import traceback
 
@@ -131,7 +136,8 @@ def spawn(opts: MonitorOptions) -> int:
                 pass
             os._exit(code & 0xFF)
     os.close(notify_w)
-    os.waitpid(pid, 0)  # the intermediate child exits at once
+    if orphan:
+        os.waitpid(pid, 0)  # the intermediate child exits at once
     chunks = []
     while chunk := os.read(notify_r, 65536):
         chunks.append(chunk)

@@ -371,7 +371,7 @@ class Monitor:
                 protocol.EXIT,
                 jsonlite.dumps({"code": code, "oom": oom, "restarting": again}).encode(),
             )
-            if again:
+            if again or (self.o.delete_on_exit and not self.o.defer_delete):
                 self._delete_state()
             elif self.o.delete_on_exit:
                 self._begin_delete()
@@ -391,6 +391,17 @@ class Monitor:
         return code
 
     def _finish(self) -> None:
+        try:
+            self._finish_sessions()
+        finally:
+            if self.end_delete is not None:  # the runtime's state goes in any case
+                try:
+                    self.end_delete()
+                except (PalletError, OSError) as exc:
+                    print(f"monitor: delete: {exc}", file=sys.stderr)
+        self._purge()
+
+    def _finish_sessions(self) -> None:
         self.log.close()
         if (
             self.server is not None
@@ -414,11 +425,8 @@ class Monitor:
             except FileNotFoundError:
                 pass
         os.close(self.ctl)
-        if self.end_delete is not None:
-            try:
-                self.end_delete()
-            except (PalletError, OSError) as exc:
-                print(f"monitor: delete: {exc}", file=sys.stderr)
+
+    def _purge(self) -> None:
         if self.o.purge is not None:
             try:
                 self.o.purge()

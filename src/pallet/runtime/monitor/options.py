@@ -72,6 +72,8 @@ class MonitorOptions:
     fork of the caller, so any callable works. ``purge`` runs last, once attached clients
     have been let go (``--rm``: delete the container's files, which nobody waits for).
     ``preload`` runs while the runtime sets the container up (imports the hooks will need).
+    ``defer_delete`` (``--rm``) removes the runtime's state after the clients were let go
+    (for runc: its cgroups and state directory, read before), not before.
     """
 
     __slots__ = (
@@ -80,6 +82,7 @@ class MonitorOptions:
         "cleanup",
         "container_dir",
         "container_id",
+        "defer_delete",
         "delete_on_exit",
         "log_path",
         "preload",
@@ -105,6 +108,7 @@ class MonitorOptions:
         preload: Callable[[], None] | None = None,
         log_path: str = "",
         delete_on_exit: bool = True,
+        defer_delete: bool = False,
     ) -> None:
         self.container_id = container_id
         self.container_dir = container_dir
@@ -119,6 +123,7 @@ class MonitorOptions:
         self.preload = preload
         self.log_path = log_path
         self.delete_on_exit = delete_on_exit
+        self.defer_delete = defer_delete
 
     def __repr__(self) -> str:
         return f"MonitorOptions({self.container_id!r}, {self.container_dir!r})"
