@@ -1,12 +1,16 @@
 """`pallet run --rm IMG true` beside podman, dockerd and bare runc, alternating in one run.
 
 Prints medians and ratios. Also `ps -a` with many containers, pallet vs podman.
+pallet runs the same command line each round, as the peers do, so its runs after the first
+are replays (see src/pallet/cli/quickrun.py); a command line never run before (the full
+path) is timed beside them for reference.
 Usage: .venv/bin/python bench/run_bench.py [--rounds N] [--ps N] [--no-docker]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -100,8 +104,14 @@ def main() -> int:
     spec["process"]["args"] = ["true"]
     (bundle / "config.json").write_text(json.dumps(spec))
     own = pallet_spec_bundle(pallet, proot, tar, work / "own-bundle")
+    rounds = itertools.count()
     runs: dict[str, Callable[[], float]] = {
+        # the same command line each time, as the peers run it: replayed (see cli/quickrun.py)
         "pallet run --rm": lambda: timed([*pallet, "run", "--rm", "bb", "true"]),
+        # not a target: a command line never run before, so the full path (and its save)
+        "pallet run --rm (new command line)": lambda: timed(
+            [*pallet, "run", "--rm", "-e", f"ROUND={next(rounds)}", "bb", "true"]
+        ),
         "podman run --rm --network none": lambda: timed(
             [
                 *podman,
@@ -158,8 +168,10 @@ def main() -> int:
             print(f"  {k:34s} {v * 1000:7.1f} ms")
         mine = med["pallet run --rm"]
         for k, v in med.items():
-            if k != "pallet run --rm":
+            if not k.startswith("pallet"):
                 print(f"  ratio pallet / {k:25s} {mine / v:5.2f}")
+        full = med["pallet run --rm (new command line)"]
+        print(f"  (a new command line: {full * 1000:.1f} ms, {full / mine:.2f}x the replayed run)")
         if args.ps:
             for i in range(args.ps):
                 subprocess.run(
