@@ -8,7 +8,6 @@ as they are. Import-light on purpose: no ``pathlib``, ``json`` or ``dataclasses`
 
 from __future__ import annotations
 
-import fcntl
 import os
 
 from pallet import jsonlite
@@ -55,21 +54,19 @@ class RawTransaction:
     writes ``records`` back if the block ends without an exception."""
 
     def __init__(self, root: str) -> None:
+        from pallet.store.lock import FileLock
+
         self.root = root
         self.records: dict[str, dict[str, Any]] = {}
-        self._fd = -1
+        self._lock = FileLock(os.path.join(root, "locks", "containers.lock"))
 
     def __enter__(self) -> dict[str, dict[str, Any]]:
-        locks = os.path.join(self.root, "locks")
-        os.makedirs(locks, exist_ok=True)
-        self._fd = os.open(
-            os.path.join(locks, "containers.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
-        )
+        os.makedirs(os.path.join(self.root, "locks"), exist_ok=True)
+        self._lock.__enter__()
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
             self.records = read_records(self.root)
         except BaseException:
-            os.close(self._fd)
+            self._lock.__exit__(None, None, None)
             raise
         return self.records
 
@@ -83,8 +80,7 @@ class RawTransaction:
             if exc_type is None:
                 write_records(self.root, self.records)
         finally:
-            os.close(self._fd)
-            self._fd = -1
+            self._lock.__exit__(exc_type, exc, tb)
 
 
 def retire(root: str, cid: str) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import fcntl
 import os
-from pathlib import Path
-from types import TracebackType
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:  # import-light: a replayed ``run`` takes this lock (engine.records_file)
+    from pathlib import Path
+    from types import TracebackType
 
 __all__ = ["FileLock"]
 
@@ -13,7 +16,7 @@ __all__ = ["FileLock"]
 class FileLock:
     """``with FileLock(path):`` takes an exclusive lock; ``shared=True`` a shared one."""
 
-    def __init__(self, path: Path, *, shared: bool = False) -> None:
+    def __init__(self, path: Path | str, *, shared: bool = False) -> None:
         self.path = path
         self.shared = shared
         self._fd = -1
