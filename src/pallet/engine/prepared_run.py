@@ -6,9 +6,10 @@ layers, the runtime), checks that nothing it was made from has changed, and repl
 new id and name, the record added to ``containers.json``, the overlay mounted, the /etc files
 and config.json written, the same monitor started and attached to.
 
-Import-light on purpose: no ``json``, ``pathlib``, ``dataclasses`` or store modules, which
-cost ``run`` ~40 ms between them. A prepared run is used only while every input it was made
-from is unchanged; each is in its key or stamped (path, mtime, size, inode):
+Import-light on purpose: no ``json``, ``pathlib``, ``dataclasses``, nor the store's image
+and layer modules, which cost ``run`` ~40 ms between them. A prepared run is used only while
+every input it was made from is unchanged; each is in its key or stamped (path, mtime, size,
+inode):
 
 - the command line, the store and run directories, the environment (``PALLET_*``, ``PATH``),
   the caller's hard rlimits, which the spec's rlimits are clamped to, the kernel release
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["KEEP", "NotPrepared", "load", "prune", "replay", "save", "store_dirs"]
 
 FORMAT = 1
-#: Prepared runs kept per run directory; the least recently saved go first.
+#: Prepared runs kept per run directory; the least recently used go first.
 KEEP = 64
 _ENV = ("PALLET_ROOT", "PALLET_RUNROOT", "PALLET_RUNTIME", "PATH", "XDG_DATA_HOME")
 
@@ -58,9 +59,9 @@ def _key(args: list[str], dirs: tuple[str, str]) -> bytes:
     )
     env = tuple(os.environ.get(k) for k in _ENV)
     code = os.path.dirname(str(sys.modules["pallet"].__file__))  # this installation's
+    kernel = os.uname().release  # the seccomp filter depends on it (minKernel)
     # repr, not marshal: marshal's output depends on reference counts, so equal keys made in
     # two processes (or two code paths) could differ
-    kernel = os.uname().release  # the seccomp filter depends on it (minKernel)
     return repr((FORMAT, tuple(args), dirs, env, limits, os.geteuid(), kernel, code)).encode()
 
 
