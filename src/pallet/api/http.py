@@ -240,6 +240,7 @@ class Response:
         self.started = False
         self.keep_alive = True
         self.head_only = False
+        self.hijacked = False
         self._chunked = False
 
     def _head(self, status: int, headers: dict[str, str]) -> bytes:
@@ -288,6 +289,7 @@ class Response:
         """Answer ``101 UPGRADED`` (when the client asked for ``Upgrade: tcp``) or ``200``;
         from here the connection carries raw bytes and is closed afterwards."""
         self.started = True
+        self.hijacked = True
         self.keep_alive = False
         if upgrade:
             head = self._head(

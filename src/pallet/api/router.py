@@ -97,6 +97,9 @@ class Router:
             status, message = error_status(exc)
             if status >= 500 and not isinstance(exc, PalletError):
                 svc.log(traceback.format_exc())
+            if resp.hijacked:  # raw or multiplexed bytes: no place for a message, only close
+                resp.keep_alive = False
+                return
             if resp.started:  # a streamed response: report in-band, then close
                 resp.keep_alive = False
                 try:

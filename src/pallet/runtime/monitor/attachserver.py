@@ -34,14 +34,20 @@ class AttachServer:
     a relative name keeps clear of the 108-byte limit on socket paths)."""
 
     def __init__(self, name: str, keep_backlog: bool) -> None:
-        try:
-            os.unlink(name)
-        except FileNotFoundError:
-            pass
+        # Bound and listening under a temporary name, then renamed: a client that sees the
+        # socket appear (the API polls for it) never connects before ``listen`` and gets
+        # "Connection refused".
+        tmp = f".{name}.{os.getpid()}"
+        for path in (name, tmp):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
         # the C socket type: the ``socket`` module imports ``enum`` (~6 ms) for its constants
         self.listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        self.listener.bind(name)
+        self.listener.bind(tmp)
         self.listener.listen(16)
+        os.rename(tmp, name)
         self.listener.setblocking(False)
         self.clients: dict[int, Client] = {}
         self.ever_connected = False
