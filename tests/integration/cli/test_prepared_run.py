@@ -179,3 +179,19 @@ def test_another_store_sharing_the_run_directory_is_not_replayed(
         not (b / "store" / "containers.json").exists()
         or '"bb"' not in (b / "store" / "containers.json").read_text()
     )
+
+
+def test_a_runtime_installed_on_path_remakes_the_prepared_run(
+    pallet: PalletCLI, busybox_image: str, tmp_path: Path
+) -> None:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    env = {"PATH": f"{bindir}:{os.environ['PATH']}"}
+    for _ in range(2):
+        assert pallet("run", "--rm", busybox_image, "true", env=env).returncode == 0
+    (saved,) = _prepared(pallet.root).values()
+    runc = next(p for p in ("/usr/sbin/runc", "/usr/bin/runc") if os.path.exists(p))
+    (bindir / "runc").symlink_to(runc)  # a runc earlier on PATH: the choice may change
+    assert pallet("run", "--rm", busybox_image, "true", env=env).returncode == 0
+    (remade,) = _prepared(pallet.root).values()
+    assert remade != saved

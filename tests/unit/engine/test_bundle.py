@@ -50,8 +50,10 @@ def test_prune_keeps_the_newest_prepared_runs(tmp_path: Path) -> None:
     for i in range(10):
         (tmp_path / f"p{i}").write_bytes(b"x")
         os.utime(tmp_path / f"p{i}", ns=(i * 10**9, i * 10**9))
+    (tmp_path / "p0.4242.tmp").write_bytes(b"a save in flight")
+    os.utime(tmp_path / "p0.4242.tmp", ns=(0, 0))
     prune(str(tmp_path), 4)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p6", "p7", "p8", "p9"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p0.4242.tmp", "p6", "p7", "p8", "p9"]
     prune(str(tmp_path / "missing"), 4)  # no directory yet: nothing to do
 
 
