@@ -65,10 +65,9 @@ def ensure_workdir(rootfs: str, cwd: str) -> None:
 
 def write_config(cdir: str, text: str) -> None:
     """Replace the bundle's config.json with ``text`` (temp file + rename)."""
-    tmp = os.path.join(cdir, "config.json.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, os.path.join(cdir, "config.json"))
+    from pallet.store.atomic import atomic_write
+
+    atomic_write(os.path.join(cdir, "config.json"), text.encode(), durable=False)
 
 
 def exit_hooks(

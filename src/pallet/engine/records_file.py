@@ -34,19 +34,12 @@ def read_records(root: str) -> dict[str, dict[str, Any]]:
 
 
 def write_records(root: str, records: dict[str, dict[str, Any]]) -> None:
-    """Replace ``containers.json`` atomically (temp file + rename; not fsynced: records are
-    rebuilt by nobody, but a crash loses at most the containers made just before it)."""
-    path = os.path.join(root, FILE)
-    tmp = os.path.join(root, f".{FILE}.{os.getpid()}.tmp")
-    data = jsonlite.dumps({"version": VERSION, "containers": records}, sort_keys=True).encode()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    """Replace ``containers.json`` atomically (not fsynced: a crash loses at most the
+    containers made just before it)."""
+    from pallet.store.atomic import atomic_write
+
+    data = jsonlite.dumps({"version": VERSION, "containers": records}, sort_keys=True)
+    atomic_write(os.path.join(root, FILE), data.encode(), durable=False)
 
 
 class RawTransaction:
