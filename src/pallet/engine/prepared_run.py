@@ -11,8 +11,8 @@ and layer modules, which cost ``run`` ~40 ms between them. A prepared run is use
 every input it was made from is unchanged; each is in its key or stamped (path, mtime, size,
 inode):
 
-- the command line, the store and run directories, the environment (``PALLET_*``, ``PATH``),
-  the caller's hard rlimits, which the spec's rlimits are clamped to, the kernel release
+- the command line, the store and run directories, ``PALLET_RUNTIME`` and ``PATH``, the
+  caller's hard rlimits, which the spec's rlimits are clamped to, the kernel release
   (seccomp), and where pallet's own code is (the key);
 - ``images.json`` (tags, image removal), the seccomp profile, the runtime probe's verdict,
   the OCI runtimes on ``PATH``, and every pallet module that was loaded when the prepared
@@ -37,7 +37,9 @@ __all__ = ["KEEP", "NotPrepared", "load", "prune", "replay", "save", "store_dirs
 FORMAT = 1
 #: Prepared runs kept per run directory; the least recently used go first.
 KEEP = 64
-_ENV = ("PALLET_ROOT", "PALLET_RUNROOT", "PALLET_RUNTIME", "PATH", "XDG_DATA_HOME")
+#: The environment a run depends on beyond the store's directories (which the key holds
+#: resolved, so PALLET_ROOT, PALLET_RUNROOT and XDG_DATA_HOME need not be in it).
+_ENV = ("PALLET_RUNTIME", "PATH")
 
 
 class NotPrepared(Exception):
@@ -83,8 +85,9 @@ def load(root: str, run_dir: str, args: list[str]) -> dict[str, Any] | None:
     """The prepared run of the command line ``args`` in the store at ``root`` (``run_dir``
     its run directory), if there is one and it is current."""
     key = _key(args, (root, run_dir))
+    path = _path(run_dir, key)
     try:
-        with open(_path(run_dir, key), "rb") as fh:
+        with open(path, "rb") as fh:
             t = marshal.loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None
@@ -93,7 +96,7 @@ def load(root: str, run_dir: str, args: list[str]) -> dict[str, Any] | None:
     if any(_stamp(s[0]) != tuple(s) for s in t["stamps"]):
         return None
     try:  # used: ``prune`` keeps the most recently used
-        os.utime(_path(run_dir, key))
+        os.utime(path)
     except OSError:
         pass
     return t
